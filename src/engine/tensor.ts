@@ -7,6 +7,7 @@
  */
 import { bufferPool } from './pool';
 import { readBuffer, writeBuffer } from './commands';
+import { hasDevice } from './device';
 
 export type DType = 'float32' | 'int32' | 'int8' | 'int16';
 
@@ -38,7 +39,6 @@ export class Tensor {
   readonly id = nextId++;
   readonly shape: Shape;
   readonly dtype: DType;
-  readonly buffer: GPUBuffer;
   requiresGrad = false;
   grad: Tensor | null = null;
   gradNode: GradNode | null = null;
@@ -48,6 +48,10 @@ export class Tensor {
   /** A view shares its base's buffer (reshape); only the base releases it. */
   private readonly base: Tensor | null;
 
+  private storage: GPUBuffer | null;
+  /** Values waiting to be uploaded: a tensor made without a device (tracing, checks) lives on the host. */
+  private host: ArrayBufferView | null = null;
+
   constructor(shape: Shape, dtype: DType = 'float32', buffer?: GPUBuffer, base?: Tensor) {
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new Error(`Tensor: bad shape [${shape.join(', ')}]`);
@@ -55,9 +59,25 @@ export class Tensor {
     this.shape = [...shape];
     this.dtype = dtype;
     this.base = base ?? null;
-    this.buffer = buffer ?? bufferPool.acquire(byteSizeOf(shape, dtype));
+    this.storage = buffer ?? (hasDevice() ? bufferPool.acquire(byteSizeOf(shape, dtype)) : null);
     liveTensors++;
     track(this);
+  }
+
+  /** The GPU storage; a host-only tensor is uploaded on first use. */
+  get buffer(): GPUBuffer {
+    if (!this.storage) {
+      this.assertLive('buffer');
+      this.storage = bufferPool.acquire(this.byteSize);
+      writeBuffer(this.storage, this.host ?? new Uint8Array(this.byteSize));
+      this.host = null;
+    }
+    return this.storage;
+  }
+
+  /** Whether the values are still only on the host (no GPU buffer yet). */
+  get onHost(): boolean {
+    return this.storage === null;
   }
 
   get numel(): number {
@@ -86,13 +106,15 @@ export class Tensor {
       throw new Error(`Tensor.fromArray: ${data.length} values do not fill shape [${shape.join(', ')}] (${n})`);
     }
     const t = new Tensor(shape, dtype);
-    writeBuffer(t.buffer, packHost(data, dtype, t.byteSize));
+    const packed = packHost(data, dtype, t.byteSize);
+    if (t.storage) writeBuffer(t.storage, packed);
+    else t.host = packed;
     return t;
   }
 
   static zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
     const t = new Tensor(shape, dtype);
-    writeBuffer(t.buffer, new Uint8Array(t.byteSize));
+    if (t.storage) writeBuffer(t.storage, new Uint8Array(t.byteSize));
     return t;
   }
 
@@ -106,15 +128,23 @@ export class Tensor {
     if (n !== this.numel) throw new Error(`view: cannot view [${this.shape.join(', ')}] as [${shape.join(', ')}]`);
     const root = this.base ?? this;
     root.viewCount++;
-    return new Tensor(shape, this.dtype, this.buffer, root);
+    return new Tensor(shape, this.dtype, root.buffer, root);
   }
 
   private viewCount = 0;
 
+  private releaseStorage(): void {
+    if (this.storage) bufferPool.release(this.storage);
+    this.storage = null;
+    this.host = null;
+  }
+
   /** Reads the values back to the CPU (unpacked: int8/int16 come back as Int8Array/Int16Array). */
   async read(): Promise<HostArray> {
     this.assertLive('read');
-    const bytes = await readBuffer(this.buffer, this.byteSize);
+    const bytes = this.storage
+      ? await readBuffer(this.storage, this.byteSize)
+      : (this.host?.buffer.slice(0) as ArrayBuffer | undefined) ?? new ArrayBuffer(this.byteSize);
     return unpackHost(bytes, this.dtype, this.numel);
   }
 
@@ -134,9 +164,9 @@ export class Tensor {
     untrack(this);
     if (this.base) {
       this.base.viewCount--;
-      if (this.base.disposed && this.base.viewCount === 0) bufferPool.release(this.base.buffer);
+      if (this.base.disposed && this.base.viewCount === 0) this.base.releaseStorage();
     } else if (this.viewCount === 0) {
-      bufferPool.release(this.buffer);
+      this.releaseStorage();
     }
     if (this.grad) {
       this.grad.dispose();

@@ -4,9 +4,13 @@
  */
 import { create, globals } from 'webgpu';
 import { setDevice } from '../engine/device';
+import { flush } from '../engine/commands';
 import { SWIFTSHADER_ICD } from './gpuEnv';
 
 let devicePromise: Promise<GPUDevice> | null = null;
+// Dawn's instance and adapter must outlive the device: if their JS wrappers are garbage-collected, the
+// native objects go with them and the process crashes in the middle of a later GPU call.
+let keepAlive: { gpu: GPU; adapter: GPUAdapter } | null = null;
 
 async function open(): Promise<GPUDevice> {
   Object.assign(globalThis, globals);
@@ -19,16 +23,8 @@ async function open(): Promise<GPUDevice> {
         `LD_LIBRARY_PATH=${process.env.LD_LIBRARY_PATH ?? '(unset)'}.`,
     );
   }
-  const device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
-      maxBufferSize: adapter.limits.maxBufferSize,
-      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-      maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
-      maxComputeWorkgroupSizeX: adapter.limits.maxComputeWorkgroupSizeX,
-    },
-  });
+  keepAlive = { gpu, adapter };
+  const device = await adapter.requestDevice();
   device.addEventListener('uncapturederror', (e) => {
     // Validation errors in a test are bugs: make them impossible to miss.
     console.error('WebGPU uncaptured error:', (e as GPUUncapturedErrorEvent).error.message);
@@ -41,4 +37,16 @@ async function open(): Promise<GPUDevice> {
 export function getTestDevice(): Promise<GPUDevice> {
   devicePromise ??= open();
   return devicePromise;
+}
+
+/** Waits for submitted work and destroys the device (called after each test file). */
+export async function closeTestDevice(): Promise<void> {
+  if (!devicePromise) return;
+  const device = await devicePromise;
+  devicePromise = null;
+  flush();
+  await device.queue.onSubmittedWorkDone();
+  setDevice(null);
+  device.destroy();
+  keepAlive = null;
 }

@@ -7,10 +7,7 @@ export const SWIFTSHADER_ICD = `${CHROMIUM_LIB_DIR}/vk_swiftshader_icd.json`;
  * own libvulkan on the library path in case the system has no libvulkan1.
  */
 export function gpuTestEnv(env: Record<string, string | undefined>): Record<string, string> {
-  const paths = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
-  if (!paths.includes(CHROMIUM_LIB_DIR)) paths.push(CHROMIUM_LIB_DIR);
   return {
     VK_ICD_FILENAMES: env.VK_ICD_FILENAMES ?? SWIFTSHADER_ICD,
-    LD_LIBRARY_PATH: paths.join(':'),
   };
 }
