@@ -10,7 +10,7 @@ import { SWIFTSHADER_ICD } from './gpuEnv';
 let devicePromise: Promise<GPUDevice> | null = null;
 // Dawn's instance and adapter must outlive the device: if their JS wrappers are garbage-collected, the
 // native objects go with them and the process crashes in the middle of a later GPU call.
-let keepAlive: { gpu: GPU; adapter: GPUAdapter } | null = null;
+const keepAlive = new Set<object>();
 
 async function open(): Promise<GPUDevice> {
   Object.assign(globalThis, globals);
@@ -23,7 +23,7 @@ async function open(): Promise<GPUDevice> {
         `LD_LIBRARY_PATH=${process.env.LD_LIBRARY_PATH ?? '(unset)'}.`,
     );
   }
-  keepAlive = { gpu, adapter };
+  keepAlive.add(gpu).add(adapter);
   const device = await adapter.requestDevice();
   device.addEventListener('uncapturederror', (e) => {
     // Validation errors in a test are bugs: make them impossible to miss.
@@ -48,5 +48,5 @@ export async function closeTestDevice(): Promise<void> {
   await device.queue.onSubmittedWorkDone();
   setDevice(null);
   device.destroy();
-  keepAlive = null;
+  keepAlive.clear();
 }
