@@ -6,7 +6,7 @@
  * ends, unless it is returned from the scope or `keep`-ed (parameters, optimizer state, running stats).
  */
 import { bufferPool } from './pool';
-import { readBuffer, writeBuffer } from './commands';
+import { copyBuffer, readBuffer, writeBuffer } from './commands';
 import { hasDevice } from './device';
 
 export type DType = 'float32' | 'int32' | 'int8' | 'int16';
@@ -42,6 +42,8 @@ export class Tensor {
   requiresGrad = false;
   grad: Tensor | null = null;
   gradNode: GradNode | null = null;
+  /** Set on module parameters (nn.Parameter). */
+  isParameter = false;
   /** A name for messages (parameter path, layer output). */
   name = '';
   private disposed = false;
@@ -137,6 +139,24 @@ export class Tensor {
     if (this.storage) bufferPool.release(this.storage);
     this.storage = null;
     this.host = null;
+  }
+
+  /** Overwrites this tensor's values (same numel) from host data or another tensor of the same dtype. */
+  assign(source: Tensor | ArrayLike<number>): void {
+    this.assertLive('assign');
+    if (source instanceof Tensor) {
+      if (source.numel !== this.numel || source.dtype !== this.dtype) {
+        throw new Error(`assign: [${source.shape.join(', ')}] ${source.dtype} into [${this.shape.join(', ')}] ${this.dtype}`);
+      }
+      copyBuffer(source.buffer, 0, this.buffer, 0, this.byteSize);
+      return;
+    }
+    if (source.length !== this.numel) {
+      throw new Error(`assign: ${source.length} values into [${this.shape.join(', ')}] (${this.numel})`);
+    }
+    const packed = packHost(source, this.dtype, this.byteSize);
+    if (this.storage) writeBuffer(this.storage, packed);
+    else this.host = packed;
   }
 
   /** Reads the values back to the CPU (unpacked: int8/int16 come back as Int8Array/Int16Array). */
