@@ -45,13 +45,16 @@ export interface ReadResult {
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
+/** Bytes backed by a plain ArrayBuffer (what streams, Blob and Response take). */
+type Bytes = Uint8Array<ArrayBuffer>;
+
 export async function readGzipIdx(url: string, file: string, env: LoaderEnv, events: ReadEvents = {}): Promise<ReadResult> {
   const { response, fromCache } = await open(url, file, env);
   const length = Number(response.headers.get('content-length'));
   events.onStart?.(Number.isFinite(length) && length > 0 ? length : null, fromCache);
   if (!response.body) throw new DatasetFileError(file, `the response from ${url} has no body`);
 
-  const compressed: Uint8Array[] = [];
+  const compressed: Bytes[] = [];
   let compressedBytes = 0;
   let sourceError: unknown = null;
   const source = response.body.getReader();
@@ -59,7 +62,7 @@ export async function readGzipIdx(url: string, file: string, env: LoaderEnv, eve
   if (first.byteLength === 0) throw new DatasetFileError(file, `empty file at ${url}`);
 
   // Re-emits the first chunk, then the rest, counting every chunk and keeping it for the cache.
-  const counted = new ReadableStream<Uint8Array>({
+  const counted = new ReadableStream<Bytes>({
     start(controller) {
       take(first);
       controller.enqueue(first);
@@ -81,13 +84,13 @@ export async function readGzipIdx(url: string, file: string, env: LoaderEnv, eve
       return source.cancel(reason);
     },
   });
-  function take(chunk: Uint8Array): void {
+  function take(chunk: Bytes): void {
     if (!fromCache) compressed.push(chunk);
     compressedBytes += chunk.byteLength;
     events.onBytes?.(chunk.byteLength);
   }
 
-  let raw: Uint8Array;
+  let raw: Bytes;
   if (startsWith(first, GZIP_MAGIC)) {
     try {
       raw = await readAll(counted.pipeThrough(new DecompressionStream('gzip')), env.signal);
@@ -137,8 +140,8 @@ async function open(url: string, file: string, env: LoaderEnv): Promise<{ respon
 }
 
 /** Reads at least `bytes` bytes (fewer only if the stream ends), enough to tell what kind of file it is. */
-async function readHead(reader: ReadableStreamDefaultReader<Uint8Array>, bytes: number, file: string, url: string): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
+async function readHead(reader: ReadableStreamDefaultReader<Bytes>, bytes: number, file: string, url: string): Promise<Bytes> {
+  const chunks: Bytes[] = [];
   let length = 0;
   try {
     while (length < bytes) {
@@ -153,9 +156,9 @@ async function readHead(reader: ReadableStreamDefaultReader<Uint8Array>, bytes: 
   return concat(chunks, length);
 }
 
-async function readAll(stream: ReadableStream<Uint8Array>, signal: AbortSignal | undefined): Promise<Uint8Array> {
+async function readAll(stream: ReadableStream<Bytes>, signal: AbortSignal | undefined): Promise<Bytes> {
   const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
+  const chunks: Bytes[] = [];
   let bytes = 0;
   for (;;) {
     if (signal?.aborted) {
@@ -170,7 +173,7 @@ async function readAll(stream: ReadableStream<Uint8Array>, signal: AbortSignal |
   return concat(chunks, bytes);
 }
 
-function concat(chunks: readonly Uint8Array[], bytes: number): Uint8Array {
+function concat(chunks: readonly Bytes[], bytes: number): Bytes {
   if (chunks.length === 1) return chunks[0]!;
   if (chunks.length === 0) return new Uint8Array(0);
   const out = new Uint8Array(bytes);

@@ -5,7 +5,7 @@
 import type { CacheLike } from './loader';
 
 /** An IDX file of unsigned bytes with the given shape and values. */
-export function makeIdx(shape: readonly number[], values: ArrayLike<number>): Uint8Array {
+export function makeIdx(shape: readonly number[], values: ArrayLike<number>): Uint8Array<ArrayBuffer> {
   const header = new Uint8Array(4 + 4 * shape.length);
   const view = new DataView(header.buffer);
   header[2] = 0x08;
