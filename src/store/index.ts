@@ -1,0 +1,38 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createCodeSlice } from './code';
+import { createDatasetSlice } from './dataset';
+import { createGpuSlice } from './gpu';
+import { createPipelineSlice } from './pipeline';
+import { createSettingsSlice } from './settings';
+import type { AppServices, AppState } from './types';
+
+export type { AppServices, AppState } from './types';
+export type AppStore = StoreApi<AppState>;
+
+export function createAppStore(services: AppServices): AppStore {
+  return createStore<AppState>()((...a) => ({
+    ...createCodeSlice(services)(...a),
+    ...createGpuSlice(services)(...a),
+    ...createDatasetSlice(services)(...a),
+    ...createSettingsSlice(services)(...a),
+    ...createPipelineSlice(services)(...a),
+  }));
+}
+
+/** Connects worker events to the store; returns the unsubscribe. */
+export function connectWorkerEvents(store: AppStore, client: AppServices['client']): () => void {
+  return client.onEvent((event) => {
+    switch (event.kind) {
+      case 'deviceLost':
+        store.getState().gpuLost(event.message);
+        break;
+      case 'warning':
+        console.warn(`worker: ${event.message}`);
+        break;
+      default: {
+        const unknown: never = event;
+        throw new Error(`unknown worker event ${JSON.stringify(unknown)}`);
+      }
+    }
+  });
+}
