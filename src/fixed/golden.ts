@@ -8,6 +8,10 @@ import { conv2dIntCpu } from './cpu/conv2d_int';
 import { makeRequantParams, quantizeBias, type RequantMode } from './requant';
 import { storageQParams } from './types';
 import type { Conv2dOpSpec } from './ops';
+import { conv2dIntGpu, prepareConv2d } from './gpu/conv2d_int';
+import { detectIntegerDot } from './gpu/shaders';
+import { fromDevice, toDevice } from './gpu/transfer';
+import { conv2dIntOutputShape } from './cpu/conv2d_int';
 
 export interface QuantizedConv2dCase {
   x_int: number[];
@@ -85,6 +89,35 @@ export function caseOutputToQuint8(c: QuantizedConv2dCase, y: ArrayLike<number>)
 /** Runs the case on the CPU reference; returns the quint8 outputs (PyTorch's domain). */
 export function runQuantizedConv2dCaseCpu(c: QuantizedConv2dCase, mode: RequantMode): Int32Array {
   return caseOutputToQuint8(c, conv2dIntCpu(caseToConvSpec(c, mode), caseInput(c)));
+}
+
+/** Runs the case with the WGSL kernel on the engine's device; returns the quint8 outputs. */
+export async function runQuantizedConv2dCaseGpu(c: QuantizedConv2dCase, mode: RequantMode): Promise<Int32Array> {
+  await detectIntegerDot();
+  const spec = caseToConvSpec(c, mode);
+  const prepared = prepareConv2d(spec);
+  const x = toDevice(caseInput(c), spec.xShape, 'int8', spec.xZeroPoint);
+  try {
+    const y = conv2dIntGpu(prepared, x);
+    const out = await fromDevice(y, conv2dIntOutputShape({ ...spec, x: [] }));
+    y.dispose();
+    return caseOutputToQuint8(c, out);
+  } finally {
+    x.dispose();
+    prepared.dispose();
+  }
+}
+
+/**
+ * Checks one `quantized_conv2d` golden case on a backend and requant mode: float mode must be exact,
+ * multiplier mode within 1 LSB. The GPU backend needs the engine's device to be open (setDevice).
+ */
+export async function checkQuantizedConv2dCase(
+  c: QuantizedConv2dCase,
+  options: { backend: GoldenBackend; mode: RequantMode },
+): Promise<GoldenCheckResult> {
+  const ours = options.backend === 'cpu' ? runQuantizedConv2dCaseCpu(c, options.mode) : await runQuantizedConv2dCaseGpu(c, options.mode);
+  return compareToGolden(c, ours, options.mode);
 }
 
 export function compareToGolden(c: QuantizedConv2dCase, ours: ArrayLike<number>, mode: RequantMode): GoldenCheckResult {

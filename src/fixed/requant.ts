@@ -148,6 +148,8 @@ export function scaleAccumulator(acc: number, params: RequantParams, channel: nu
   return multiplyByQuantizedMultiplier(acc, params.multiplier[channel], params.shift[channel]);
 }
 
+const TERM_LIMIT = 1 << 29;
+
 /**
  * Bounds a scaled term to ±2^29 before terms are summed with a zero point (fused add, int add), so the
  * int32 sum on the GPU cannot overflow; any output range is far inside, so only results that clamp
@@ -156,8 +158,6 @@ export function scaleAccumulator(acc: number, params: RequantParams, channel: nu
 export function saturateTerm(x: number): number {
   return x > TERM_LIMIT ? TERM_LIMIT : x < -TERM_LIMIT ? -TERM_LIMIT : x;
 }
-
-const TERM_LIMIT = 1 << 29;
 
 /** The whole requantization of one accumulator: scale, add the output zero point, clamp. */
 export function requantize(
@@ -169,9 +169,7 @@ export function requantize(
   clampMin: number,
   clampMax: number,
 ): number {
-  // Plain numbers cannot overflow here; the WGSL clamps before adding the zero point, which is the same.
-  const scaled = scaleAccumulator(acc, params, channel, mode);
-  const y = scaled + zeroPoint;
+  const y = zeroPoint + saturateTerm(scaleAccumulator(acc, params, channel, mode));
   return y < clampMin ? clampMin : y > clampMax ? clampMax : y;
 }
 
