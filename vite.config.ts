@@ -1,10 +1,38 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Connect, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+
+/**
+ * Vite's static server labels `x.gz` files `Content-Encoding: gzip`, so the browser would unzip the
+ * dataset itself. Serve them as plain `application/gzip` instead, as static hosts do, so the page's own
+ * streaming reader (DecompressionStream, byte progress) is what runs in development and in tests.
+ */
+function plainGzipFiles(): Plugin {
+  const middleware: Connect.NextHandleFunction = (req, res, next) => {
+    if (req.url && /\.gz(\?|$)/.test(req.url)) {
+      const writeHead = res.writeHead;
+      res.writeHead = function (this: typeof res, ...args: unknown[]) {
+        const headers = args.find((a): a is Record<string, unknown> => typeof a === 'object' && a !== null && !Array.isArray(a));
+        if (headers) {
+          delete headers['Content-Encoding'];
+          headers['Content-Type'] = 'application/gzip';
+        }
+        res.removeHeader('Content-Encoding');
+        return (writeHead as (...a: unknown[]) => typeof res).apply(this, args);
+      } as typeof res.writeHead;
+    }
+    next();
+  };
+  return {
+    name: 'plain-gzip-files',
+    configureServer: (server) => void server.middlewares.use(middleware),
+    configurePreviewServer: (server) => void server.middlewares.use(middleware),
+  };
+}
 
 // Relative base so the built page works from any folder (and from a static file server).
 export default defineConfig({
   base: './',
-  plugins: [react()],
+  plugins: [react(), plainGzipFiles()],
   worker: { format: 'es' },
   build: {
     target: 'es2022',
