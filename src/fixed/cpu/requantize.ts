@@ -2,6 +2,7 @@
  * CPU reference of requantization over a whole tensor (channels on axis 1: NCHW or [N, C]).
  *   y = clamp(z_y + scale_c(x − z_x), lo, hi)
  */
+import type { RequantizeOpSpec } from '../ops';
 import { requantize, type RequantMode, type RequantParams } from '../requant';
 
 export interface RequantSpec {
@@ -48,4 +49,9 @@ export function requantizeTensorCpu(
     );
   }
   return out;
+}
+
+/** The requantize op (spec form, NCHW). */
+export function requantizeCpu(spec: RequantizeOpSpec, x: ArrayLike<number>): Int32Array {
+  return requantizeTensorCpu(x, spec.shape, { params: spec.requant, mode: spec.mode, zeroPoint: spec.yZeroPoint, clamp: spec.clamp }, spec.xZeroPoint);
 }

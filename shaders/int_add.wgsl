@@ -1,0 +1,48 @@
+// Integer add of two device activations of the same shape, each rescaled to the output scale:
+//   y = clamp(z_y + scale_a(a − z_a) + scale_b(b − z_b), lo, hi)
+// One invocation per output word.
+override WG: u32 = 64u;
+override A_BITS: u32 = 8u;
+override B_BITS: u32 = 8u;
+override OUT_BITS: u32 = 8u;
+
+struct Params {
+  total: u32,
+  stride: u32,
+  A_ZP: i32,
+  B_ZP: i32,
+  Y_ZP: i32,
+  LO: i32,
+  HI: i32,
+  A_RQ0: u32,
+  A_RQ1: u32,
+  B_RQ0: u32,
+  B_RQ1: u32,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<u32>;
+@group(0) @binding(1) var<storage, read> b: array<u32>;
+@group(0) @binding(2) var<storage, read_write> y: array<u32>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let idx = gid.x + gid.y * p.stride;
+  if (idx >= p.total) {
+    return;
+  }
+  let lanes = lanes_per_word(OUT_BITS);
+  let al = lanes_per_word(A_BITS);
+  let bl = lanes_per_word(B_BITS);
+  let mask = (1u << OUT_BITS) - 1u;
+  var word = 0u;
+  for (var l = 0u; l < lanes; l++) {
+    let e = idx * lanes + l;
+    let av = lane_of(a[e / al], A_BITS, e % al) - p.A_ZP;
+    let bv = lane_of(b[e / bl], B_BITS, e % bl) - p.B_ZP;
+    let t = p.Y_ZP + scale_acc(av, vec2<u32>(p.A_RQ0, p.A_RQ1)) + scale_acc(bv, vec2<u32>(p.B_RQ0, p.B_RQ1));
+    let q = clamp(t, p.LO, p.HI);
+    word = word | ((bitcast<u32>(q) & mask) << (l * OUT_BITS));
+  }
+  y[idx] = word;
+}
