@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { getTestDevice } from '../../testing/gpu';
+import { Tensor, tidy } from '../../engine/tensor';
+import { parseGolden } from '../numerics/golden_format';
+import { fakeQuantizeBackward as cpuBackward, fakeQuantizePerChannel, fakeQuantizePerTensor } from '../numerics/fake_quantize';
+import { f32Bits } from '../numerics/float32';
+import { fakeQuantizeBackward, fakeQuantizeForward, packQParamsInto } from './fake_quantize';
+
+beforeAll(async () => {
+  await getTestDevice();
+});
+
+const golden = parseGolden(readFileSync('golden/pytorch_quant.json', 'utf8'), 'golden/pytorch_quant.json');
+
+function bits(a: ArrayLike<number>): number[] {
+  return Array.from(a, f32Bits);
+}
+
+describe('fake quantize kernel', () => {
+  it('reproduces every golden fake_quantize case bit for bit, forward and gradient', async () => {
+    for (const c of golden.fake_quantize!) {
+      const perChannel = c.kind === 'per_channel';
+      const shape = perChannel ? c.shape : [c.x.length];
+      const scales = perChannel ? c.scale : [c.scale];
+      const zps = perChannel ? c.zero_point : [c.zero_point];
+      const axis = perChannel ? c.axis : null;
+      const x = Tensor.fromArray(c.x, shape);
+      const dy = Tensor.fromArray(new Float32Array(c.x.length).fill(1), shape);
+      const packed = packQParamsInto(Tensor.fromArray(scales, [scales.length]), Tensor.fromArray(zps, [zps.length], 'int32'), null);
+      const y = fakeQuantizeForward(x, packed, c.quant_min, c.quant_max, axis);
+      const dx = fakeQuantizeBackward(x, dy, packed, c.quant_min, c.quant_max, axis);
+      expect(bits(await y.read())).toEqual(bits(new Float32Array(c.y)));
+      expect(bits(await dx.read())).toEqual(bits(new Float32Array(c.dx)));
+    }
+  });
+
+  it('matches the CPU reference bit for bit on random data, ties and clipping included (per tensor and per channel, 3 dtypes)', async () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+    const ranges: [number, number][] = [[-128, 127], [0, 255], [-32768, 32767]];
+    for (const [qmin, qmax] of ranges) {
+      const shape = [3, 5, 4, 7];
+      const n = 3 * 5 * 4 * 7;
+      const scale = [0.0371, 0.1, 0.003, 0.25, 0.0078125];
+      const zp = qmin === 0 ? [128, 3, 250, 0, 77] : [0, -3, 5, 0, 1];
+      // Half of the values sit exactly on x = (k + 0.5) * scale, the rounding ties.
+      const data = Array.from({ length: n }, (_, i) => {
+        const c = Math.floor(i / 28) % 5;
+        return i % 2 ? Math.fround((Math.round(rand() * 200) + 0.5) * Math.fround(scale[c]!)) : rand() * 300 * scale[c]!;
+      });
+      const dyData = Array.from({ length: n }, () => rand());
+      const x = Tensor.fromArray(data, shape);
+      const dy = Tensor.fromArray(dyData, shape);
+      const packedCh = packQParamsInto(Tensor.fromArray(scale, [5]), Tensor.fromArray(zp, [5], 'int32'), null);
+      const refCh = fakeQuantizePerChannel(data, shape, 1, scale, zp, qmin, qmax);
+      expect(bits(await fakeQuantizeForward(x, packedCh, qmin, qmax, 1).read())).toEqual(bits(refCh.y));
+      expect(bits(await fakeQuantizeBackward(x, dy, packedCh, qmin, qmax, 1).read())).toEqual(bits(cpuBackward(dyData, refCh.mask)));
+      const packedT = packQParamsInto(Tensor.fromArray([scale[0]!], [1]), Tensor.fromArray([zp[0]!], [1], 'int32'), null);
+      const refT = fakeQuantizePerTensor(data, scale[0]!, zp[0]!, qmin, qmax);
+      expect(bits(await fakeQuantizeForward(x, packedT, qmin, qmax, null).read())).toEqual(bits(refT.y));
+      expect(bits(await fakeQuantizeBackward(x, dy, packedT, qmin, qmax, null).read())).toEqual(bits(cpuBackward(dyData, refT.mask)));
+    }
+  });
+
+  it('computes 1/scale exactly (correctly rounded) for awkward scales', async () => {
+    const scales = Array.from({ length: 4096 }, (_, i) => Math.fround(Math.exp((i / 4096) * 20 - 14) * (1 + (i % 7) * 1e-3)));
+    const packed = tidy(() => packQParamsInto(Tensor.fromArray(scales, [scales.length]), Tensor.zeros([scales.length], 'int32'), null));
+    const got = await packed.read();
+    const inv = Array.from({ length: scales.length }, (_, i) => got[i * 4 + 1]!);
+    expect(bits(inv)).toEqual(bits(scales.map((s) => Math.fround(1 / s))));
+  });
+});

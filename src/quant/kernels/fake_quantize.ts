@@ -1,0 +1,120 @@
+/**
+ * GPU fake quantize: forward and straight-through backward (shaders/fake_quant.wgsl), and the packing
+ * of scale/zero point into what it reads (shaders/fake_quant_pack.wgsl). CPU reference:
+ * numerics/fake_quantize.ts.
+ */
+import fakeQuantWgsl from '../../../shaders/fake_quant.wgsl?raw';
+import packWgsl from '../../../shaders/fake_quant_pack.wgsl?raw';
+import { dispatch } from '../../engine/commands';
+import { grid1d } from '../../engine/grid';
+import { getPipeline } from '../../engine/pipelines';
+import { Tensor } from '../../engine/tensor';
+import { innerSize } from '../numerics/fake_quantize';
+import { uniformBytes, withMath } from './wgsl';
+
+const WG = 256;
+
+/** A float32 [channels, 4] tensor of (scale, 1/scale, zp_forward, zp_backward) per channel. */
+export function packedShape(channels: number): [number, number] {
+  return [channels, 4];
+}
+
+function reusable(into: Tensor | null, channels: number): Tensor {
+  if (into && !into.isDisposed && into.numel === channels * 4) return into;
+  into?.dispose();
+  return new Tensor(packedShape(channels), 'float32');
+}
+
+/** Packs an observer-style scale (float32) and zero point (int32); reuses `into` when it has the size. */
+export function packQParamsInto(scale: Tensor, zeroPoint: Tensor, into: Tensor | null): Tensor {
+  const channels = scale.numel;
+  if (zeroPoint.numel !== channels) throw new Error(`packQParams: ${channels} scales, ${zeroPoint.numel} zero points`);
+  if (scale.dtype !== 'float32' || zeroPoint.dtype !== 'int32') {
+    throw new Error(`packQParams: scale must be float32 and zero_point int32 (got ${scale.dtype}, ${zeroPoint.dtype})`);
+  }
+  const packed = reusable(into, channels);
+  const pipeline = getPipeline('fake_quant_pack:0', () => withMath(packWgsl), { MODE: 0 });
+  dispatch(
+    pipeline,
+    [scale.buffer, zeroPoint.buffer, scale.buffer, packed.buffer],
+    [Math.ceil(channels / 64)],
+    uniformBytes([
+      ['u32', channels],
+      ['u32', 0],
+      ['f32', 0],
+      ['f32', 0],
+    ]),
+  );
+  return packed;
+}
+
+/** Packs LSQ's float scale/zero-point parameters (zero points rounded and clamped as PyTorch does). */
+export function packLearnableQParams(scale: Tensor, zeroPoint: Tensor, quantMin: number, quantMax: number, perChannel: boolean): Tensor {
+  const channels = scale.numel;
+  if (zeroPoint.numel !== channels) throw new Error(`LSQ: ${channels} scales, ${zeroPoint.numel} zero points`);
+  const packed = new Tensor(packedShape(channels), 'float32');
+  const pipeline = getPipeline('fake_quant_pack:1', () => withMath(packWgsl), { MODE: 1 });
+  dispatch(
+    pipeline,
+    [scale.buffer, scale.buffer, zeroPoint.buffer, packed.buffer],
+    [Math.ceil(channels / 64)],
+    uniformBytes([
+      ['u32', channels],
+      ['u32', perChannel ? 1 : 0],
+      ['f32', quantMin],
+      ['f32', quantMax],
+    ]),
+  );
+  return packed;
+}
+
+function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, quantMax: number, axis: number | null): Tensor {
+  x.assertLive('fake_quantize');
+  if (x.dtype !== 'float32') throw new Error(`fake_quantize: input must be float32 (got ${x.dtype})`);
+  const channels = axis === null ? 1 : x.shape[axis]!;
+  if (packed.numel !== channels * 4) {
+    throw new Error(`fake_quantize: ${packed.numel / 4} packed channels for input [${x.shape.join(', ')}] (axis ${axis})`);
+  }
+  if (dy && dy.numel !== x.numel) throw new Error(`fake_quantize backward: dy [${dy.shape.join(', ')}] vs x [${x.shape.join(', ')}]`);
+  const out = new Tensor(x.shape, 'float32');
+  const n = x.numel;
+  const [gx, gy, stride] = grid1d(n, WG);
+  const perChannel = axis !== null;
+  const backward = dy !== null;
+  const pipeline = getPipeline(`fake_quant:${perChannel ? 'ch' : 't'}:${backward ? 'bwd' : 'fwd'}`, () => fakeQuantWgsl, {
+    WG,
+    PER_CHANNEL: perChannel ? 1 : 0,
+    BACKWARD: backward ? 1 : 0,
+  });
+  dispatch(
+    pipeline,
+    [x.buffer, packed.buffer, (dy ?? x).buffer, out.buffer],
+    [gx, gy],
+    uniformBytes([
+      ['u32', n],
+      ['u32', stride],
+      ['u32', axis === null ? Math.max(1, n) : innerSize(x.shape, axis)],
+      ['u32', channels],
+      ['f32', quantMin],
+      ['f32', quantMax],
+    ]),
+  );
+  return out;
+}
+
+/** y = fake_quantize(x); `axis` null is per tensor. */
+export function fakeQuantizeForward(x: Tensor, packed: Tensor, quantMin: number, quantMax: number, axis: number | null): Tensor {
+  return run(x, packed, null, quantMin, quantMax, axis);
+}
+
+/** dx = dy * (qmin <= zp + nearbyint(x / scale) <= qmax), recomputed from x (no mask kept). */
+export function fakeQuantizeBackward(
+  x: Tensor,
+  dy: Tensor,
+  packed: Tensor,
+  quantMin: number,
+  quantMax: number,
+  axis: number | null,
+): Tensor {
+  return run(x, packed, dy, quantMin, quantMax, axis);
+}
