@@ -23,6 +23,11 @@ export type ObserverClassOrFactory = ClassOrFactory<ObserverBase, ObserverArgs>;
 export interface FakeQuantizeArgs extends ObserverArgs {
   /** The observer class or factory (default MovingAverageMinMaxObserver); the other options go to it. */
   observer: ObserverClassOrFactory;
+  /**
+   * Per channel: the number of channels, so scale/zero_point have their size before the first batch (a
+   * checkpoint loads into them). Horizon's FakeQuantize option; -1 (default) sizes them on first use.
+   */
+  channel_len: number;
 }
 
 /** What set_fake_quantize and the enable/disable helpers work on. */
@@ -93,7 +98,7 @@ export class FakeQuantize extends FakeQuantizeBase {
 
   constructor(args: Partial<FakeQuantizeArgs> = {}) {
     super();
-    const { observer = MovingAverageMinMaxObserver, ...observerArgs } = args;
+    const { observer = MovingAverageMinMaxObserver, channel_len = -1, ...observerArgs } = args;
     this.activation_post_process = instantiate(observer, observerArgs);
     if (!(this.activation_post_process instanceof ObserverBase)) {
       throw new Error('FakeQuantize: observer= must be an observer class or its with_args(...) factory');
@@ -104,8 +109,9 @@ export class FakeQuantize extends FakeQuantizeBase {
     this.ch_axis = obs.ch_axis;
     this.quant_min = obs.quant_min;
     this.quant_max = obs.quant_max;
-    registerBuffer(this, 'scale', Tensor.fromArray([1], [1]));
-    registerBuffer(this, 'zero_point', Tensor.fromArray([0], [1], 'int32'));
+    const n = this.is_per_channel && channel_len > 0 ? channel_len : 1;
+    registerBuffer(this, 'scale', Tensor.fromArray(new Float32Array(n).fill(1), [n]));
+    registerBuffer(this, 'zero_point', Tensor.zeros([n], 'int32'));
   }
 
   get scale(): Tensor {

@@ -21,8 +21,6 @@ export interface LearnableFakeQuantizeArgs extends FakeQuantizeArgs {
   /** Initial scale and zero point (scale, zero_point are the LSQ parameters, not observer options). */
   scale: number;
   zero_point: number;
-  /** Per channel: the number of channels (the parameters' length); -1 per tensor. */
-  channel_len: number;
   use_grad_scaling: boolean;
 }
 
