@@ -66,10 +66,18 @@ describe('readGzipIdx', () => {
     expect([...again.array.data]).toEqual(values);
   });
 
-  it('accepts a body the server already decompressed (Content-Encoding: gzip)', async () => {
-    const { env: e } = env({ [URL_]: idx });
-    const result = await readGzipIdx(URL_, FILE, e);
+  it('accepts a body the server already decompressed, with progress ending at the compressed length', async () => {
+    // With Content-Encoding: gzip the browser hands over IDX bytes, while Content-Length counts gzip bytes.
+    const compressedLength = 41;
+    const e: LoaderEnv = {
+      fetch: async () => chunkedResponse(idx, { chunkSize: 9, headers: { 'content-length': String(compressedLength) } }),
+      cache: null,
+    };
+    let bytes = 0;
+    const result = await readGzipIdx(URL_, FILE, e, { onBytes: (n) => (bytes += n) });
     expect(result.array.shape).toEqual([3, 4, 5]);
+    expect(bytes).toBe(compressedLength);
+    expect(result.compressedBytes).toBe(compressedLength);
   });
 
   it('names the file and the damage for a corrupt gzip stream, and does not cache it', async () => {

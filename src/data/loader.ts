@@ -58,10 +58,17 @@ export async function readGzipIdx(url: string, file: string, env: LoaderEnv, eve
   let compressedBytes = 0;
   let sourceError: unknown = null;
   const source = response.body.getReader();
-  const first = await readHead(source, 4, file, url);
+  const first = await readHead(source, 16, file, url);
   if (first.byteLength === 0) throw new DatasetFileError(file, `empty file at ${url}`);
+  const gzipped = startsWith(first, GZIP_MAGIC);
+  // A body the browser already unzipped is longer than the Content-Length it came with: progress is
+  // scaled by the IDX size its header promises, so it still ends at the compressed total.
+  const declaredRaw = gzipped ? null : idxByteLength(first);
+  const progressScale = declaredRaw && Number.isFinite(length) && length > 0 ? length / declaredRaw : 1;
+  let reported = 0;
+  let seen = 0;
 
-  // Re-emits the first chunk, then the rest, counting every chunk and keeping it for the cache.
+  // Re-emits the head, then the rest, counting every chunk and keeping it for the cache.
   const counted = new ReadableStream<Bytes>({
     start(controller) {
       take(first);
@@ -86,12 +93,15 @@ export async function readGzipIdx(url: string, file: string, env: LoaderEnv, eve
   });
   function take(chunk: Bytes): void {
     if (!fromCache) compressed.push(chunk);
-    compressedBytes += chunk.byteLength;
-    events.onBytes?.(chunk.byteLength);
+    seen += chunk.byteLength;
+    const progressBytes = Math.round(seen * progressScale);
+    compressedBytes = progressBytes;
+    events.onBytes?.(progressBytes - reported);
+    reported = progressBytes;
   }
 
   let raw: Bytes;
-  if (startsWith(first, GZIP_MAGIC)) {
+  if (gzipped) {
     try {
       raw = await readAll(counted.pipeThrough(new DecompressionStream('gzip')), env.signal);
     } catch (error) {
@@ -112,7 +122,7 @@ export async function readGzipIdx(url: string, file: string, env: LoaderEnv, eve
 
   const array = parseIdx(raw, file);
   if (!fromCache && env.cache) {
-    const body = concat(compressed, compressedBytes);
+    const body = concat(compressed, seen);
     const headers = { 'content-type': 'application/gzip', 'content-length': String(body.byteLength) };
     await env.cache.put(url, new Response(body, { headers })).catch((error: unknown) => {
       env.warn?.(`${file}: not cached (${message(error)}); it will be downloaded again next time`);
@@ -183,6 +193,18 @@ function concat(chunks: readonly Bytes[], bytes: number): Bytes {
     offset += chunk.byteLength;
   }
   return out;
+}
+
+/** Header plus payload size an IDX header declares, or null if `head` does not hold a whole header. */
+function idxByteLength(head: Uint8Array): number | null {
+  const rank = head[3] ?? 0;
+  if (head[0] !== 0 || head[1] !== 0 || rank < 1 || head.byteLength < 4 + 4 * rank) return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let size = 4 + 4 * rank;
+  let count = 1;
+  for (let i = 0; i < rank; i++) count *= view.getUint32(4 + 4 * i, false);
+  size += count;
+  return size;
 }
 
 function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {

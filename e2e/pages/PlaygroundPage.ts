@@ -1,0 +1,84 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+import type { PlaygroundSnapshot } from '../../src/store/automation';
+
+export type EditorFile = 'model.ts' | 'qconfig.ts';
+
+/** The playground page as a person sees it, through stable data-testids. */
+export class PlaygroundPage {
+  readonly gpuStatus: Locator;
+  readonly gpuVendor: Locator;
+  readonly gpuArchitecture: Locator;
+  readonly gpuMessage: Locator;
+  readonly headerAdapter: Locator;
+  readonly editor: Locator;
+  readonly editorText: Locator;
+  readonly datasetStatus: Locator;
+  readonly datasetProgress: Locator;
+  readonly datasetError: Locator;
+  readonly datasetRetry: Locator;
+  readonly datasetSource: Locator;
+  readonly samples: Locator;
+  readonly sampleLabels: Locator;
+
+  constructor(readonly page: Page) {
+    this.gpuStatus = page.getByTestId('gpu.status');
+    this.gpuVendor = page.getByTestId('gpu.vendor');
+    this.gpuArchitecture = page.getByTestId('gpu.architecture');
+    this.gpuMessage = page.getByTestId('gpu.message');
+    this.headerAdapter = page.getByTestId('header.adapter');
+    this.editor = page.getByTestId('editor.surface');
+    this.editorText = this.editor.locator('.view-lines');
+    this.datasetStatus = page.getByTestId('dataset.status');
+    this.datasetProgress = page.getByTestId('dataset.progress');
+    this.datasetError = page.getByTestId('dataset.error');
+    this.datasetRetry = page.getByTestId('dataset.retry');
+    this.datasetSource = page.getByTestId('dataset.source');
+    this.samples = page.getByTestId('dataset.sample');
+    this.sampleLabels = page.getByTestId('dataset.sample.label');
+  }
+
+  async goto(): Promise<void> {
+    await this.page.goto('./');
+  }
+
+  tab(file: EditorFile): Locator {
+    return this.page.getByTestId(`editor.tab.${file.replace(/\.ts$/, '')}`);
+  }
+
+  async openFile(file: EditorFile): Promise<void> {
+    await this.tab(file).click();
+    await expect(this.tab(file)).toHaveAttribute('aria-selected', 'true');
+  }
+
+  async waitForEditor(): Promise<void> {
+    await expect(this.editor).toHaveAttribute('data-state', 'ready');
+  }
+
+  async waitForDataset(state: 'ready' | 'error'): Promise<void> {
+    await expect(this.datasetStatus).toHaveAttribute('data-state', state, { timeout: 60_000 });
+  }
+
+  /** The page's own state, read through window.qatPlayground. */
+  state(): Promise<PlaygroundSnapshot> {
+    return this.page.evaluate(() => {
+      if (!window.qatPlayground) throw new Error('window.qatPlayground is missing');
+      return window.qatPlayground.state();
+    });
+  }
+
+  getSource(file: EditorFile): Promise<string> {
+    return this.page.evaluate((f) => window.qatPlayground!.getSource(f), file);
+  }
+
+  /** How many pixels of each sample canvas are not black (a blank canvas has 0). */
+  litPixelsPerSample(): Promise<number[]> {
+    return this.samples.locator('canvas').evaluateAll((canvases) =>
+      (canvases as HTMLCanvasElement[]).map((canvas) => {
+        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        let lit = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i]! > 0) lit++;
+        return lit;
+      }),
+    );
+  }
+}
