@@ -7,6 +7,7 @@ import { GraphModule } from './graph_module';
 import { TraceError, type TraceValue } from './trace_value';
 import { registerLeafModule } from './leaf';
 import type { Node } from './node';
+import type { Tensor } from '../engine/tensor';
 
 class RefCNN extends Module {
   quant = new nn.QuantStub();
@@ -127,7 +128,7 @@ describe('symbolic_trace', () => {
       ff = new nn.FloatFunctional();
       override forward(x: TraceValue): unknown {
         const y = this.layers(x);
-        return this.ff.add(y, x.flatten(1).view(-1, 4));
+        return this.ff.add(y, x.flatten(1).view(-1, 4) as unknown as Tensor);
       }
     }
     const gm = symbolic_trace(new Net());
