@@ -47,3 +47,136 @@ fn cr_div(a: f32, b: f32) -> f32 {
 fn is_unobserved(lo: f32, hi: f32) -> bool {
   return bitcast<u32>(lo) == 0x7f800000u && bitcast<u32>(hi) == 0xff800000u;
 }
+
+// ---- exact fused multiply-add ------------------------------------------------------------------------
+// WGSL's fma() may be computed unfused (it is on SwiftShader), but PyTorch's LSQ kernel is compiled with
+// FMA contraction. exact_fma(a, b, c) = a * b + c rounded once (to nearest even), in 64-bit integer
+// arithmetic on vec2<u32> (x = low word, y = high word). Zero, subnormal, infinite and NaN operands, and
+// results outside the normal range, fall back to a * b + c.
+
+fn u64_shl(v: vec2<u32>, n: u32) -> vec2<u32> {
+  if (n == 0u) {
+    return v;
+  }
+  if (n >= 64u) {
+    return vec2<u32>(0u, 0u);
+  }
+  if (n >= 32u) {
+    return vec2<u32>(0u, v.x << (n - 32u));
+  }
+  return vec2<u32>(v.x << n, (v.y << n) | (v.x >> (32u - n)));
+}
+
+// Shift right; bits shifted out are ORed into bit 0 (sticky), so rounding still sees them.
+fn u64_shr_sticky(v: vec2<u32>, n: u32) -> vec2<u32> {
+  if (n == 0u) {
+    return v;
+  }
+  if (n >= 64u) {
+    return vec2<u32>(select(0u, 1u, v.x != 0u || v.y != 0u), 0u);
+  }
+  var out: vec2<u32>;
+  var lost: bool;
+  if (n >= 32u) {
+    let m = n - 32u;
+    out = vec2<u32>(select(v.y >> m, v.y, m == 0u), 0u);
+    lost = v.x != 0u || (m != 0u && (v.y << (32u - m)) != 0u);
+  } else {
+    out = vec2<u32>((v.x >> n) | (v.y << (32u - n)), v.y >> n);
+    lost = (v.x << (32u - n)) != 0u;
+  }
+  out.x = out.x | select(0u, 1u, lost);
+  return out;
+}
+
+fn u64_add(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+  let lo = a.x + b.x;
+  return vec2<u32>(lo, a.y + b.y + select(0u, 1u, lo < a.x));
+}
+
+fn u64_sub(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+  return vec2<u32>(a.x - b.x, a.y - b.y - select(0u, 1u, a.x < b.x));
+}
+
+fn u64_less(a: vec2<u32>, b: vec2<u32>) -> bool {
+  return a.y < b.y || (a.y == b.y && a.x < b.x);
+}
+
+fn exact_fma(a: f32, b: f32, c: f32) -> f32 {
+  let ua = bitcast<u32>(a);
+  let ub = bitcast<u32>(b);
+  let uc = bitcast<u32>(c);
+  let ea = (ua >> 23u) & 0xffu;
+  let eb = (ub >> 23u) & 0xffu;
+  let ec = (uc >> 23u) & 0xffu;
+  if (ea == 0u || eb == 0u || ec == 0u || ea == 255u || eb == 255u || ec == 255u) {
+    return a * b + c;
+  }
+  let ma = (ua & 0x7fffffu) | 0x800000u;
+  let mb = (ub & 0x7fffffu) | 0x800000u;
+  let mc = (uc & 0x7fffffu) | 0x800000u;
+  // The 48-bit product of the significands, from 16-bit limbs.
+  let a0 = ma & 0xffffu;
+  let a1 = ma >> 16u;
+  let b0 = mb & 0xffffu;
+  let b1 = mb >> 16u;
+  let mid = a0 * b1 + a1 * b0;
+  var prod = u64_add(vec2<u32>(a0 * b0, a1 * b1), vec2<u32>(mid << 16u, mid >> 16u));
+  // Values as integer * 2^e: product = prod * 2^(ea + eb - 300), addend = mc * 2^(ec - 150). Both are
+  // moved to a frame with the leading bit at 61 (room for a carry), then the smaller is aligned.
+  let p_top = 32u + firstLeadingBit(prod.y);
+  prod = u64_shl(prod, 61u - p_top);
+  var ep = i32(ea) + i32(eb) - 300 - i32(61u - p_top);
+  var cm = u64_shl(vec2<u32>(mc, 0u), 38u);
+  var ecc = i32(ec) - 150 - 38;
+  let sp = (ua ^ ub) & 0x80000000u;
+  let sc = uc & 0x80000000u;
+  var e: i32;
+  if (ep >= ecc) {
+    cm = u64_shr_sticky(cm, u32(min(ep - ecc, 64)));
+    e = ep;
+  } else {
+    prod = u64_shr_sticky(prod, u32(min(ecc - ep, 64)));
+    e = ecc;
+  }
+  var sum: vec2<u32>;
+  var sign: u32;
+  if (sp == sc) {
+    sum = u64_add(prod, cm);
+    sign = sp;
+  } else if (u64_less(prod, cm)) {
+    sum = u64_sub(cm, prod);
+    sign = sc;
+  } else {
+    sum = u64_sub(prod, cm);
+    sign = sp;
+  }
+  if (sum.x == 0u && sum.y == 0u) {
+    return 0.0;
+  }
+  // Normalize to the leading bit at 63, then keep 24 bits and round the 40 below them to nearest even.
+  var top: u32;
+  if (sum.y != 0u) {
+    top = 32u + firstLeadingBit(sum.y);
+  } else {
+    top = firstLeadingBit(sum.x);
+  }
+  sum = u64_shl(sum, 63u - top);
+  e = e - i32(63u - top);
+  var mant = sum.y >> 8u;
+  let rest_hi = sum.y & 0xffu;
+  let half = rest_hi > 0x80u || (rest_hi == 0x80u && (sum.x != 0u || (mant & 1u) == 1u));
+  if (half) {
+    mant = mant + 1u;
+    if (mant == 0x1000000u) {
+      mant = 0x800000u;
+      e = e + 1;
+    }
+  }
+  // mant * 2^(e + 40) with mant in [2^23, 2^24): biased exponent e + 40 + 23 + 127.
+  let biased = e + 190;
+  if (biased <= 0 || biased >= 255) {
+    return a * b + c;
+  }
+  return bitcast<f32>(sign | (u32(biased) << 23u) | (mant & 0x7fffffu));
+}
