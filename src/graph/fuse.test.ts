@@ -125,6 +125,22 @@ describe('fuse_fx', () => {
     expect(gm.get_submodule('conv2')).toBeInstanceOf(nn.Identity);
   });
 
+  it('leaves the traced model itself unchanged, also inside nested containers', () => {
+    class Nested extends Module {
+      block = new nn.Sequential(new nn.Conv2d(1, 1, 1), new nn.BatchNorm2d(1), new nn.ReLU());
+      override forward(x: TraceValue): unknown {
+        return this.block(x);
+      }
+    }
+    const model = new Nested();
+    const gm = fuse_fx(model);
+    expect(gm.get_submodule('block.0')).toBeInstanceOf(ConvBnReLU2d);
+    expect(gm.get_submodule('block.1')).toBeInstanceOf(nn.Identity);
+    expect(model.block.get_submodule('0')).toBeInstanceOf(nn.Conv2d);
+    expect(model.block.get_submodule('1')).toBeInstanceOf(nn.BatchNorm2d);
+    expect((gm.get_submodule('block.0') as ConvBnReLU2d).conv).toBe(model.block.get_submodule('0'));
+  });
+
   it('does not fuse across a value used twice or a module called twice', () => {
     class Branch extends Module {
       conv = new nn.Conv2d(1, 1, 1);

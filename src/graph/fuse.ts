@@ -117,9 +117,9 @@ export function fuseGraph(gm: GraphModule): FusionRecord[] {
 
     const home = addNode ? addNode.target : root.target;
     for (const n of members) {
-      if (n.op === 'call_module' && n.target !== home) gm.set_submodule(n.target, identityLike(moduleOf(gm, n)!));
+      if (n.op === 'call_module' && n.target !== home) gm.replace_submodule(n.target, identityLike(moduleOf(gm, n)!));
     }
-    gm.set_submodule(home, fused);
+    gm.replace_submodule(home, fused);
 
     const input = root.args[0]!;
     const fusedNode = gm.graph.insertBefore(last, 'call_module', home, other ? [input, other] : [input], {}, { name: `${home}_fused` });
@@ -140,8 +140,8 @@ function identityLike(m: Module): Identity {
 }
 
 /**
- * fuse_fx(model): traces (unless given a GraphModule) and fuses. The result shares submodules with the
- * model (as Horizon's does): do not keep using the model after fusing it.
+ * fuse_fx(model): traces (unless given a GraphModule) and fuses. The model itself keeps its structure;
+ * the result shares its layers (and so their parameters), as Horizon's does.
  */
 export function fuse_fx(model: Module): GraphModule {
   const gm = model instanceof GraphModule ? model : symbolic_trace(model);

@@ -10,6 +10,7 @@ import { FUNCTIONS, METHODS } from './ops';
 import { findTraceValue } from './trace_value';
 import { printTabular } from './print';
 import type { FusionRecord } from './fuse';
+import { shallowCloneModule } from './clone';
 
 export class GraphModule extends Module {
   graph: Graph;
@@ -98,6 +99,34 @@ export class GraphModule extends Module {
     return printTabular(this.graph);
   }
 
+  /**
+   * Puts `module` at a dotted path without touching the traced model: containers on the path that are
+   * still shared with it are copied first (shallowly), so the original model keeps its structure.
+   */
+  replace_submodule(path: string, module: Module): void {
+    const parts = path.split('.');
+    let parent: Module = this;
+    for (const part of parts.slice(0, -1)) {
+      const record = parent as unknown as Record<string, unknown>;
+      const child = record[part];
+      if (!(child instanceof Module)) throw new Error(`replace_submodule: no submodule '${part}' in '${path}'`);
+      if (!this.owned.has(child)) {
+        const copy = shallowCloneModule(child);
+        this.owned.add(copy);
+        record[part] = copy;
+      }
+      parent = record[part] as Module;
+    }
+    (parent as unknown as Record<string, unknown>)[parts[parts.length - 1]!] = module;
+  }
+
+  /** Containers this GraphModule copied (see replace_submodule). */
+  private get owned(): Set<Module> {
+    let set = ownedContainers.get(this);
+    if (!set) ownedContainers.set(this, (set = new Set()));
+    return set;
+  }
+
   /** Nodes that call a module, with the module (prepare and the check table walk these). */
   *module_nodes(): Generator<[Node, Module]> {
     for (const node of this.graph.nodes) {
@@ -105,6 +134,8 @@ export class GraphModule extends Module {
     }
   }
 }
+
+const ownedContainers = new WeakMap<GraphModule, Set<Module>>();
 
 /** Names the node (and where the user wrote it) in an error from running it; the original stays as `cause`. */
 function annotate(e: unknown, node: Node): Error {
