@@ -29,6 +29,20 @@ test.describe('the playground page', () => {
     await expect(app.headerAdapter).toHaveText(`${state.gpu.vendor} · ${state.gpu.architecture}`);
   });
 
+  test('asks nothing of the network beyond 127.0.0.1 (Monaco and its workers are bundled)', async ({ page }) => {
+    const outside: string[] = [];
+    page.context().on('request', (request) => {
+      const url = new URL(request.url());
+      if (!['data:', 'blob:'].includes(url.protocol) && url.hostname !== '127.0.0.1') outside.push(request.url());
+    });
+    await app.goto();
+    await app.waitForEditor();
+    await app.openFile('qconfig.ts');
+    await app.waitForDataset('ready');
+    await expect(app.gpuStatus).toHaveAttribute('data-state', 'ready');
+    expect(outside).toEqual([]);
+  });
+
   test('shows model.ts and qconfig.ts in the editor, switched by tab and by shortcut', async ({ page }) => {
     await app.goto();
     await app.waitForEditor();

@@ -33,18 +33,16 @@ export function GpuPanel() {
           <dd data-testid="gpu.kind">{gpu.adapter.software ? 'software (CPU-emulated, slow)' : 'hardware'}</dd>
           <dt>int8 dot product</dt>
           <dd>{gpu.adapter.packedDot ? 'dot4I8Packed available' : 'not offered (fallback kernels)'}</dd>
-          {gpu.limits.maxBufferSize !== undefined && (
-            <>
-              <dt>Max buffer</dt>
-              <dd>{formatBytes(gpu.limits.maxBufferSize)}</dd>
-            </>
-          )}
-          {gpu.limits.maxComputeWorkgroupStorageSize !== undefined && (
-            <>
-              <dt>Workgroup memory</dt>
-              <dd>{formatBytes(gpu.limits.maxComputeWorkgroupStorageSize)}</dd>
-            </>
-          )}
+          <dt>Limits</dt>
+          <dd data-testid="gpu.limits">
+            {[
+              gpu.limits.maxBufferSize !== undefined && `${formatBytes(gpu.limits.maxBufferSize)} buffers`,
+              gpu.limits.maxComputeWorkgroupStorageSize !== undefined &&
+                `${formatBytes(gpu.limits.maxComputeWorkgroupStorageSize)} workgroup memory`,
+            ]
+              .filter(Boolean)
+              .join(' · ')}
+          </dd>
         </dl>
       )}
       {gpu.status === 'unavailable' && (
