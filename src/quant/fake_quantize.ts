@@ -9,13 +9,14 @@
  * Observers update only in train mode (Horizon's rule): set_fake_quantize(CALIBRATION) puts the fake
  * quantizers in train mode inside an eval model; VALIDATION leaves them in eval, so scales stay frozen.
  */
-import { Tensor } from '../engine/tensor';
+import { Tensor, keep } from '../engine/tensor';
 import { Module, registerBuffer } from '../nn/module';
 import { ObserverBase, type ObserverArgs } from './observer_base';
 import { MovingAverageMinMaxObserver } from './observer_minmax';
 import { FakeQuantState, isPerChannel, type QDType, type QScheme } from './types';
 import { instantiate, makeFactory, type ClassOrFactory, type Factory } from './with_args';
 import { packQParams } from './kernels/qparams';
+import { packedShape } from './kernels/fake_quantize';
 import { fakeQuantize } from './fake_quantize_function';
 
 export type ObserverClassOrFactory = ClassOrFactory<ObserverBase, ObserverArgs>;
@@ -124,9 +125,11 @@ export class FakeQuantize extends FakeQuantizeBase {
 
   override forward(x: Tensor): Tensor {
     this.checkState('');
+    let packedFresh = false;
     if (this.observer_enabled && this.training) {
       this.activation_post_process(x);
       this.refreshQParams();
+      packedFresh = true;
     }
     if (!this.fake_quant_enabled) return x;
     const axis = this.is_per_channel ? normalizeChAxis(this.ch_axis, x, this._typeName) : null;
@@ -137,18 +140,23 @@ export class FakeQuantize extends FakeQuantizeBase {
           '(run calibration or load a checkpoint first)',
       );
     }
-    this.packed = packQParams(this.scale, this.zero_point, this.packed);
-    return fakeQuantize(x, this.packed, this.quant_min, this.quant_max, axis);
+    // scale/zero_point may have been loaded or set by hand since the observer last wrote them.
+    if (!packedFresh) this.packed = keep(packQParams(this.scale, this.zero_point, this.packed));
+    return fakeQuantize(x, this.packed!, this.quant_min, this.quant_max, axis);
   }
 
-  /** scale/zero_point from the observer (resized to its channel count), on the GPU. */
+  /** scale/zero_point (and the packed copy the kernel reads) from the observer, resized to its channels, on the GPU. */
   private refreshQParams(): void {
     const n = Math.max(1, this.activation_post_process.qparamsChannels());
     if (this.scale.numel !== n) {
       this.replaceBuffer('scale', Tensor.fromArray(new Float32Array(n).fill(1), [n]));
       this.replaceBuffer('zero_point', Tensor.zeros([n], 'int32'));
     }
-    this.activation_post_process.writeQParams(this.scale, this.zero_point, null);
+    if (!this.packed || this.packed.isDisposed || this.packed.numel !== n * 4) {
+      this.packed?.dispose();
+      this.packed = keep(new Tensor(packedShape(n), 'float32'));
+    }
+    this.activation_post_process.writeQParams(this.scale, this.zero_point, this.packed);
   }
 
   override calculate_qparams(): [Tensor, Tensor] {

@@ -3,21 +3,23 @@
  * LSQ's scale and zero-point gradients).
  */
 import type { Tensor } from '../engine/tensor';
-import { pending } from './kernels/pending';
+import { fakeQuantizeForward } from './kernels/fake_quantize';
+import { lsqForward } from './kernels/lsq';
 
-/** Fake quantize with packed per-channel [scale, 1/scale, zero_point, 0]; axis null is per tensor. */
-export function fakeQuantize(_x: Tensor, _packed: Tensor, _quantMin: number, _quantMax: number, _axis: number | null): Tensor {
-  return pending('fakeQuantize');
+/** Fake quantize with packed per-channel [scale, 1/scale, zero_point, zero_point]; axis null is per tensor. */
+export function fakeQuantize(x: Tensor, packed: Tensor, quantMin: number, quantMax: number, axis: number | null): Tensor {
+  return fakeQuantizeForward(x, packed, quantMin, quantMax, axis);
 }
 
+/** LSQ: fake quantize with learnable float scale / zero point (rounded and clamped inside). */
 export function learnableFakeQuantize(
-  _x: Tensor,
-  _scale: Tensor,
-  _zeroPoint: Tensor,
-  _quantMin: number,
-  _quantMax: number,
-  _axis: number | null,
+  x: Tensor,
+  scale: Tensor,
+  zeroPoint: Tensor,
+  quantMin: number,
+  quantMax: number,
+  axis: number | null,
   _gradFactor: number,
 ): Tensor {
-  return pending('learnableFakeQuantize');
+  return lsqForward(x, scale, zeroPoint, quantMin, quantMax, axis);
 }
