@@ -1,0 +1,215 @@
+/**
+ * QAT modules: what prepare swaps in for a float module that has a qconfig. A QAT module is the float
+ * module (same parameters and buffers, same state_dict keys) plus fake quantizers as children:
+ * `weight_fake_quant` (conv/linear weights), `activation_post_process` (the output) and, when the qconfig
+ * asks for it, `input_fake_quant`. Names follow PyTorch, so a checkpoint reads `conv1.weight_fake_quant.scale`.
+ *
+ * Fused conv + BN in QAT folds the BN into the weight before fake quantization (PyTorch's
+ * `_forward_approximate`): the conv runs with w·γ/σ, its output is divided back by γ/σ and the BN runs
+ * on it — with batch statistics while training, with running statistics when frozen (`freeze_bn`) or
+ * in eval mode, which is then exactly the conv with BN folded in.
+ */
+import { F } from '../engine/functional';
+import type { Tensor } from '../engine/tensor';
+import type { Module } from '../nn/module';
+import * as nn from '../nn/index';
+import { FusedConv2d, FusedLinear } from '../nn/fused';
+import { ReLU6 } from '../nn/activation';
+import { registerLeafModule } from '../graph/leaf';
+import { shallowCloneModule } from '../graph/clone';
+
+export interface QatParts {
+  weight_fake_quant?: Module | null;
+  activation_post_process?: Module | null;
+  input_fake_quant?: Module | null;
+}
+
+/** Fields every QAT module has (null when the qconfig does not quantize that part). */
+export interface QatModule extends Module {
+  weight_fake_quant: Module | null;
+  activation_post_process: Module | null;
+  input_fake_quant: Module | null;
+  /** The float module this one was made from. */
+  readonly _float_type: string;
+}
+
+export function isQatModule(m: Module): m is QatModule {
+  return qatClasses.has(Object.getPrototypeOf(m)?.constructor);
+}
+
+function fq(m: QatModule, x: Tensor, part: 'input_fake_quant' | 'activation_post_process'): Tensor {
+  const q = m[part];
+  return q ? (q(x) as Tensor) : x;
+}
+
+function inputs<T>(m: QatModule, args: T[]): T[] {
+  if (!m.input_fake_quant) return args;
+  return args.map((a) => (a && typeof a === 'object' && 'shape' in (a as object) ? (m.input_fake_quant!(a) as T) : a));
+}
+
+function weightFq(m: QatModule, w: Tensor): Tensor {
+  return m.weight_fake_quant ? (m.weight_fake_quant(w) as Tensor) : w;
+}
+
+function requireOp(owner: string, name: string): (...args: Tensor[]) => Tensor {
+  const op = (F as unknown as Record<string, unknown>)[name];
+  if (typeof op !== 'function') throw new Error(`${owner}: QAT BN folding needs F.${name}, which the engine does not have yet`);
+  return op as (...args: Tensor[]) => Tensor;
+}
+
+/** The fused conv's QAT forward (see the file comment for the BN folding). */
+function fusedConvForward(this: FusedConv2d & QatModule, x: Tensor, y?: Tensor): Tensor {
+  [x, y] = inputs(this, [x, y]) as [Tensor, Tensor | undefined];
+  const conv = this.conv;
+  const options = { stride: conv.stride, padding: conv.padding, dilation: conv.dilation, groups: conv.groups };
+  let out: Tensor;
+  if (this.bn) {
+    const bn = this.bn;
+    const owner = `${this._typeName}`;
+    const sqrt = requireOp(owner, 'sqrt');
+    const div = requireOp(owner, 'div');
+    const C = conv.out_channels;
+    const runningStd = sqrt(F.add(bn.running_var, F.reshape(constant(bn.eps), [1])));
+    const gamma = bn.weight ?? constantVector(1, C);
+    const scaleFactor = div(gamma, runningStd);
+    const scaledWeight = F.mul(conv.weight, F.reshape(scaleFactor, [C, 1, 1, 1]));
+    const raw = F.conv2d(x, weightFq(this, scaledWeight), null, options);
+    let unscaled = div(raw, F.reshape(scaleFactor, [1, C, 1, 1]));
+    if (conv.bias) unscaled = F.add(unscaled, F.reshape(conv.bias, [1, C, 1, 1]));
+    out = F.batch_norm(unscaled, bn.running_mean, bn.running_var, bn.weight, bn.bias, {
+      training: this.training && !(this as { freeze_bn?: boolean }).freeze_bn,
+      momentum: bn.momentum,
+      eps: bn.eps,
+    });
+  } else {
+    out = F.conv2d(x, weightFq(this, conv.weight), conv.bias, options);
+  }
+  if (this.hasAdd) {
+    if (!y) throw new Error(`${this._typeName}: forward needs the tensor to add as its second input`);
+    out = F.add(out, y);
+  }
+  if (this.relu) out = this.relu instanceof ReLU6 ? F.relu6(out) : F.relu(out);
+  return fq(this, out, 'activation_post_process');
+}
+
+function fusedLinearForward(this: FusedLinear & QatModule, x: Tensor, y?: Tensor): Tensor {
+  [x, y] = inputs(this, [x, y]) as [Tensor, Tensor | undefined];
+  let out = F.linear(x, weightFq(this, this.linear.weight), this.linear.bias);
+  if (this.hasAdd) {
+    if (!y) throw new Error(`${this._typeName}: forward needs the tensor to add as its second input`);
+    out = F.add(out, y);
+  }
+  if (this.relu) out = this.relu instanceof ReLU6 ? F.relu6(out) : F.relu(out);
+  return fq(this, out, 'activation_post_process');
+}
+
+let constants: Map<string, Tensor> | null = null;
+
+/** Small constant tensors (eps, ones), made once. */
+function constant(value: number): Tensor {
+  return constantVector(value, 1);
+}
+
+function constantVector(value: number, n: number): Tensor {
+  constants ??= new Map();
+  const key = `${value}/${n}`;
+  let t = constants.get(key);
+  if (!t || t.isDisposed) {
+    t = nn.Parameter(new Float32Array(n).fill(value), [n]);
+    t.requiresGrad = false;
+    constants.set(key, t);
+  }
+  return t;
+}
+
+const FLOAT_FUNCTIONAL_OPS = ['_add', '_mul', '_cat', '_matmul', '_add_scalar', '_mul_scalar'] as const;
+
+const qatClasses = new Map<unknown, new () => Module>();
+const byFloatClass = new Map<unknown, new () => Module>();
+
+type AnyClass = abstract new (...args: never[]) => Module;
+
+/** The QAT class of a float module class (made once per class, named like it, registered as a leaf). */
+function qatClassOf(floatClass: AnyClass): new () => Module {
+  const cached = byFloatClass.get(floatClass);
+  if (cached) return cached;
+  const Base = floatClass as unknown as new () => Module;
+  let cls: new () => Module;
+  if (floatClass.prototype instanceof FusedConv2d) {
+    cls = class extends Base {
+      override forward(...args: unknown[]): unknown {
+        return fusedConvForward.apply(this as unknown as FusedConv2d & QatModule, args as [Tensor, Tensor?]);
+      }
+    };
+  } else if (floatClass.prototype instanceof FusedLinear) {
+    cls = class extends Base {
+      override forward(...args: unknown[]): unknown {
+        return fusedLinearForward.apply(this as unknown as FusedLinear & QatModule, args as [Tensor, Tensor?]);
+      }
+    };
+  } else if (floatClass === nn.Conv2d || floatClass.prototype instanceof nn.Conv2d) {
+    cls = class extends Base {
+      override forward(x: Tensor): Tensor {
+        const self = this as unknown as nn.Conv2d & QatModule;
+        [x] = inputs(self, [x]);
+        const options = { stride: self.stride, padding: self.padding, dilation: self.dilation, groups: self.groups };
+        return fq(self, F.conv2d(x, weightFq(self, self.weight), self.bias, options), 'activation_post_process');
+      }
+    };
+  } else if (floatClass === nn.Linear || floatClass.prototype instanceof nn.Linear) {
+    cls = class extends Base {
+      override forward(x: Tensor): Tensor {
+        const self = this as unknown as nn.Linear & QatModule;
+        [x] = inputs(self, [x]);
+        return fq(self, F.linear(x, weightFq(self, self.weight), self.bias), 'activation_post_process');
+      }
+    };
+  } else if (floatClass === nn.FloatFunctional || floatClass.prototype instanceof nn.FloatFunctional) {
+    const proto: Record<string, unknown> = {};
+    cls = class extends Base {};
+    for (const op of FLOAT_FUNCTIONAL_OPS) {
+      const floatOp = (floatClass.prototype as unknown as Record<string, (...a: unknown[]) => Tensor>)[op]!;
+      proto[op] = function (this: QatModule, ...args: unknown[]) {
+        return fq(this, floatOp.apply(this, inputs(this, args)), 'activation_post_process');
+      };
+    }
+    Object.assign(cls.prototype, proto);
+  } else {
+    // QuantStub, LayerNorm, BatchNorm2d, pools, Softmax: the float op, then the output fake quantizer.
+    cls = class extends Base {
+      override forward(...args: unknown[]): unknown {
+        const self = this as unknown as QatModule;
+        const out = (floatClass.prototype as Module).forward.apply(self, inputs(self, args));
+        return fq(self, out as Tensor, 'activation_post_process');
+      }
+    };
+  }
+  Object.defineProperty(cls, 'name', { value: floatClass.name });
+  registerLeafModule(cls);
+  qatClasses.set(cls, cls);
+  byFloatClass.set(floatClass, cls);
+  return cls;
+}
+
+/**
+ * The QAT version of a float module: a new module object of the QAT class holding the float module's
+ * attributes (its parameters and buffers are shared, not copied) and the given fake quantizers.
+ */
+export function toQat(float: Module, parts: QatParts): QatModule {
+  const cls = qatClassOf(Object.getPrototypeOf(float).constructor as AnyClass);
+  const self = shallowCloneModule<QatModule>(float, cls.prototype);
+  Object.defineProperty(self, '_float_type', { value: float._typeName, enumerable: false });
+  const record = self as unknown as Record<string, unknown>;
+  record.weight_fake_quant = parts.weight_fake_quant ?? null;
+  record.input_fake_quant = parts.input_fake_quant ?? null;
+  record.activation_post_process = parts.activation_post_process ?? null;
+  if (cls.prototype instanceof FusedConv2d) record.freeze_bn = false;
+  return self;
+}
+
+/** Stops BN statistics updates of fused QAT conv+BN modules (PyTorch's freeze_bn_stats). */
+export function freeze_bn_stats(model: Module, freeze = true): void {
+  for (const m of model.modules()) {
+    if (m instanceof FusedConv2d && isQatModule(m) && m.bn) (m as unknown as { freeze_bn: boolean }).freeze_bn = freeze;
+  }
+}
