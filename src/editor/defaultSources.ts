@@ -5,13 +5,12 @@
 export const SOURCE_FILES = ['model.ts', 'qconfig.ts'] as const;
 export type SourceFile = (typeof SOURCE_FILES)[number];
 
-const MODEL_TS = `import { nn, torch, QuantStub, DeQuantStub, type Tensor } from 'qat';
+const MODEL_TS = `import { nn, torch, type Tensor } from "torch";
+import { QuantStub, DeQuantStub } from "horizon_plugin_pytorch/quantization";
 
 /**
- * The reference CNN for Fashion-MNIST (1×28×28 grayscale, 10 classes):
- * QuantStub → Conv2d(1,16,3,padding=1) → BatchNorm2d(16) → ReLU → MaxPool2d(2)
- *           → Conv2d(16,32,3,padding=1) → BatchNorm2d(32) → ReLU → MaxPool2d(2)
- *           → flatten → Linear(1568,10) → DeQuantStub
+ * The reference CNN for Fashion-MNIST (1×28×28 grayscale images, 10 classes).
+ * QuantStub and DeQuantStub mark where the quantized part of the model begins and ends.
  */
 export default class Net extends nn.Module {
   quant = new QuantStub();
@@ -38,21 +37,38 @@ export default class Net extends nn.Module {
 `;
 
 const QCONFIG_TS = `import {
+  defineConfig,
   default_calibration_qconfig_setter,
   default_qat_qconfig_setter,
-} from 'qat';
+} from "horizon_plugin_pytorch/quantization";
 
 /**
- * Quantization config, as in the Horizon QAT templates: setters apply in order and the first match
- * wins. The default int8 template quantizes every conv/linear; the final Linear keeps a high-precision
- * int32 output.
+ * How each stage quantizes the model. Setters apply in order and the first one that matches an op
+ * wins. The default templates give every conv/linear int8 weights (per channel) and int8 activations;
+ * the final Linear keeps a high-precision int32 output.
+ *
+ * To change single ops, put a ModuleNameQconfigSetter first, e.g. int16 activations for conv2:
+ *   qconfig_setter: [
+ *     ModuleNameQconfigSetter({ conv2: get_qconfig({ observer: MinMaxObserver, out_dtype: qint16 }) }),
+ *     default_qat_qconfig_setter,
+ *   ]
  */
-
-/** Calibration: observers collect statistics (FakeQuantState.CALIBRATION). */
-export const calibration_qconfig_setter = [default_calibration_qconfig_setter];
-
-/** QAT: observers update and outputs are fake-quantized (FakeQuantState.QAT). */
-export const qat_qconfig_setter = [default_qat_qconfig_setter];
+export default defineConfig({
+  float: { epochs: 3, batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 4e-5, optimizer: "sgd" },
+  calibration: {
+    qconfig_setter: [default_calibration_qconfig_setter],
+    calibrationBatches: 100,
+  },
+  qat: {
+    qconfig_setter: [default_qat_qconfig_setter],
+    // Horizon's recommendation: lr 0.001, about 10% of the float epochs, weight decay as in float.
+    epochs: 1,
+    lr: 0.001,
+    momentum: 0.9,
+    weightDecay: 4e-5,
+    optimizer: "sgd",
+  },
+});
 `;
 
 export const DEFAULT_SOURCES: Record<SourceFile, string> = {

@@ -28,15 +28,16 @@ ts.typescriptDefaults.setCompilerOptions({
 ts.typescriptDefaults.setEagerModelSync(true);
 
 /**
- * The DSL's type declarations, registered as the module the editor files import. Until they are
- * registered, "cannot find module" (2307) is not reported, so the default example shows no false error.
+ * The DSL's type declarations (ambient `declare module "torch" { ... }` blocks for every module the
+ * editor files import). Until they are registered, "cannot find module" (2307) is not reported, so the
+ * default example shows no false error.
  */
 let declarations: monaco.IDisposable | null = null;
 ts.typescriptDefaults.setDiagnosticsOptions({ diagnosticCodesToIgnore: [2307] });
 
-export function setDslDeclarations(moduleName: string, text: string): void {
+export function setDslDeclarations(text: string): void {
   declarations?.dispose();
-  declarations = ts.typescriptDefaults.addExtraLib(text, `file:///node_modules/${moduleName}/index.d.ts`);
+  declarations = ts.typescriptDefaults.addExtraLib(text, 'file:///node_modules/@types/qat-dsl/index.d.ts');
   ts.typescriptDefaults.setDiagnosticsOptions({ diagnosticCodesToIgnore: [] });
 }
 
