@@ -6,6 +6,7 @@
  * A missing output fake quantizer means a float output, except when `out_dtype` is 'qint32': the
  * high-precision output of a final conv/linear, which keeps its int32 accumulator after conversion.
  */
+import { Module } from '../nn/module';
 import type { QDType, QScheme } from './types';
 import { FakeQuantizeBase, type FakeQuantizeArgs } from './fake_quantize';
 import { FixedScaleObserver } from './observer_fixed';
@@ -56,7 +57,7 @@ export class QConfig {
     }
     for (const key of ['activation', 'output', 'weight', 'input'] as const) {
       const f = args[key];
-      if (f !== undefined && f !== null && typeof f !== 'function') {
+      if (f !== undefined && f !== null && (typeof f !== 'function' || f instanceof Module)) {
         throw new Error(
           `QConfig: ${key} must be a fake-quantize factory such as FakeQuantize.with_args({...}), not an instance; got ${describeValue(f)}`,
         );
@@ -91,6 +92,7 @@ export class QConfig {
 }
 
 function describeValue(v: unknown): string {
+  if (v instanceof Module) return `a ${v._typeName} instance`;
   if (v && typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'object'}`;
   return typeof v;
 }
