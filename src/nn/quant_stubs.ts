@@ -42,6 +42,10 @@ export class FloatFunctional extends Module {
     return callModule(this, '_mul', [a, b]) as Tensor;
   }
 
+  mul_scalar(a: Tensor, b: number): Tensor {
+    return callModule(this, '_mul_scalar', [a, b]) as Tensor;
+  }
+
   cat(xs: readonly Tensor[], dim = 0): Tensor {
     return callModule(this, '_cat', [xs, dim]) as Tensor;
   }
@@ -60,6 +64,10 @@ export class FloatFunctional extends Module {
 
   _mul(a: Tensor, b: Tensor): Tensor {
     return F.mul(a, b);
+  }
+
+  _mul_scalar(_a: Tensor, _b: number): Tensor {
+    throw new Error('FloatFunctional.mul_scalar: not implemented in the engine yet');
   }
 
   _cat(xs: readonly Tensor[], dim: number): Tensor {
