@@ -13,7 +13,7 @@ import { freeze_bn_stats } from '../quant/qat_modules';
 import { QConfig, qint8, quint8, qint16, qint32 } from '../quant/qconfig';
 import * as templates from '../quant/qconfig_templates';
 import * as setters from '../quant/setters';
-import { FakeQuantize } from '../quant/fake_quantize';
+import { FakeQuantize, FakeQuantizeBase } from '../quant/fake_quantize';
 import { LearnableFakeQuantize } from '../quant/fake_quantize_learnable';
 import * as observers from '../quant/observer';
 import {
@@ -42,6 +42,8 @@ export const quantization = {
   DeQuantStub,
   FloatFunctional,
   // fused module classes (torch.ao.nn.intrinsic / horizon.nn.intrinsic)
+  FusedConv2d: fused.FusedConv2d,
+  FusedLinear: fused.FusedLinear,
   ...Object.fromEntries([...fused.FUSED_CONV_CLASSES, ...fused.FUSED_LINEAR_CLASSES].map((c) => [c.name, c])),
   // qconfig
   QConfig: callableClass(QConfig),
@@ -69,6 +71,8 @@ export const quantization = {
   sensitive_op_qat_8bit_weight_16bit_fixed_act_qconfig_setter: setters.sensitive_op_qat_8bit_weight_16bit_fixed_act_qconfig_setter,
   ModuleNameQconfigSetter: callableClass(setters.ModuleNameQconfigSetter),
   // fake quantize and observers
+  FakeQuantizeBase,
+  ObserverBase: observers.ObserverBase,
   FakeQuantize,
   LearnableFakeQuantize,
   MinMaxObserver: observers.MinMaxObserver,

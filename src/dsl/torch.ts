@@ -98,8 +98,9 @@ export const F = {
   cross_entropy: (logits: Tensor, target: Tensor) => engineF.cross_entropy(logits, target),
 };
 
-/** torch.nn, with `functional` as in PyTorch (`nn.functional.relu`). */
-export const nn = { ...nnIndex, functional: F };
+/** torch.nn, with `functional` as in PyTorch (`nn.functional.relu`); the engine's hook plumbing stays out. */
+const { setModuleCallHook: _hook, callModule: _call, registerBuffer: _buffer, ...nnPublic } = nnIndex;
+export const nn = { ...nnPublic, functional: F };
 
 /** The `torch` namespace of the DSL. */
 export const torch = {
