@@ -132,6 +132,7 @@ describe('evaluate', () => {
     const d = only((r as { diagnostics: Diagnostic[] }).diagnostics);
     expect(d).toMatchObject({ file: 'model.ts', ...where(src, 'y) {') });
     expect(d.message).toMatch(/^TraceError: data-dependent control flow: the traced tensor 'relu'/);
+    expect(d.message).toContain(`(model.ts:${d.line}:${d.column})`);
 
     const cmp = model(`  forward(x: Tensor): Tensor {
     const big = x.size(0) > 4;

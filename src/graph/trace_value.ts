@@ -3,13 +3,21 @@
  * functional op applied to it adds a node to the graph instead of computing anything, so tracing needs
  * no tensor math and no GPU.
  */
-import type { Node } from './node';
+import type { Node, SourceLoc } from './node';
+import { currentUserLocation } from '../dsl/sources';
 
-/** Raised for code that cannot be traced (data-dependent control flow, unknown modules, ...). */
+/**
+ * Raised for code that cannot be traced (data-dependent control flow, unknown modules, ...). The
+ * message ends with where in the user's code it happened, when that is known.
+ */
 export class TraceError extends Error {
+  readonly userLocation: SourceLoc | undefined;
+
   constructor(message: string) {
-    super(message);
+    const loc = currentUserLocation();
+    super(loc ? `${message} (${loc.file}:${loc.line}:${loc.column})` : message);
     this.name = 'TraceError';
+    this.userLocation = loc;
   }
 }
 
