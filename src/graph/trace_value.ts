@@ -149,3 +149,25 @@ export function findTraceValue(value: unknown): TraceValue | null {
   }
   return null;
 }
+
+/**
+ * PyTorch tensor methods the graph cannot record yet: using one while tracing says so by name, instead
+ * of JavaScript's "x.sigmoid is not a function".
+ */
+const UNSUPPORTED_METHODS = [
+  'sigmoid', 'tanh', 'softmax', 'sum', 'mean', 'max', 'min', 'exp', 'log', 'sqrt', 'abs', 'transpose', 'squeeze',
+  'unsqueeze', 't', 'div', 'sub', 'pow', 'clamp', 'float', 'int', 'detach', 'item', 'tolist', 'chunk', 'split',
+  'expand', 'repeat', 'argmax', 'topk', 'gather', 'norm', 'std', 'var', 'neg', 'to', 'bmm', 'mm', 'dim', 'numel',
+  'unbind', 'where', 'flip', 'cumsum', 'prod', 'eq', 'ne', 'gt', 'lt', 'ge', 'le', 'backward',
+];
+const SUPPORTED_METHODS = ['add', 'mul', 'matmul', 'flatten', 'view', 'reshape', 'permute', 'relu', 'contiguous', 'size', 'shape'];
+
+for (const name of UNSUPPORTED_METHODS) {
+  Object.defineProperty(TraceValue.prototype, name, {
+    get(this: TraceValue) {
+      throw new TraceError(
+        `Tensor.${name} is not supported in forward (traced tensor '${this.node.name}'); supported tensor methods: ${SUPPORTED_METHODS.join(', ')}`,
+      );
+    },
+  });
+}

@@ -268,3 +268,14 @@ describe('GraphModule', () => {
     expect(() => gm(1)).toThrow(/^boom \[boom\]: kaput$/);
   });
 });
+
+describe('unsupported tensor methods', () => {
+  it('name the method and what is supported', () => {
+    class Sig extends Module {
+      override forward(x: TraceValue): unknown {
+        return (x as unknown as { sigmoid(): unknown }).sigmoid();
+      }
+    }
+    expect(() => symbolic_trace(new Sig())).toThrow(/Tensor\.sigmoid is not supported in forward \(traced tensor 'x'\); supported tensor methods: add, mul/);
+  });
+});
