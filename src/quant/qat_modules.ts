@@ -10,7 +10,7 @@
  * in eval mode, which is then exactly the conv with BN folded in.
  */
 import { F } from '../engine/functional';
-import type { Tensor } from '../engine/tensor';
+import { Tensor } from '../engine/tensor';
 import type { Module } from '../nn/module';
 import * as nn from '../nn/index';
 import { FusedConv2d, FusedLinear } from '../nn/fused';
@@ -44,7 +44,7 @@ function fq(m: QatModule, x: Tensor, part: 'input_fake_quant' | 'activation_post
 
 function inputs<T>(m: QatModule, args: T[]): T[] {
   if (!m.input_fake_quant) return args;
-  return args.map((a) => (a && typeof a === 'object' && 'shape' in (a as object) ? (m.input_fake_quant!(a) as T) : a));
+  return args.map((a) => (a instanceof Tensor ? (m.input_fake_quant!(a) as T) : a));
 }
 
 function weightFq(m: QatModule, w: Tensor): Tensor {
