@@ -3,6 +3,8 @@
 //   acc = bias + Σ_valid taps (x − z_x)(w − z_w)
 // exactly as the CPU reference does (int32, wrapping).
 
+@group(0) @binding(1) var<storage, read> w: array<u32>;
+
 fn act_at(e: u32) -> i32 {
   let per = lanes_per_word(ACT_BITS);
   return lane_of(x[e / per], ACT_BITS, e % per);

@@ -46,7 +46,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<storage, read> x: array<u32>;
-@group(0) @binding(1) var<storage, read> w: array<u32>;
+// @binding(1), the weights, is declared by each kernel (dense reads vec4 words, general single words).
 // Per output channel: (bias, weight zero point); the dense kernel's bias has its constant terms folded in.
 @group(0) @binding(2) var<storage, read> chan: array<vec2<i32>>;
 @group(0) @binding(3) var<storage, read> rq: array<vec2<u32>>;

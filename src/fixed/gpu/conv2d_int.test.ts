@@ -95,6 +95,9 @@ const cases: Case[] = [
   { name: 'int16 output', c: 4, h: 5, w: 5, o: 4, k: [3, 3], padding: [1, 1], outDtype: 'int16' },
   { name: 'fused residual add (int8), relu', c: 4, h: 5, w: 6, o: 6, k: [3, 3], padding: [1, 1], residual: 'int8', relu: true },
   { name: 'per-tensor weight scale, 1x1 (linear-like)', n: 3, c: 40, h: 1, w: 1, o: 10, k: [1, 1], perTensor: true },
+  { name: 'linear on a batch of 9 (tile along the batch), residual', n: 9, c: 24, h: 1, w: 1, o: 7, k: [1, 1], residual: 'int8' },
+  { name: 'linear with weight zero points, int32 out', n: 6, c: 13, h: 1, w: 1, o: 5, k: [1, 1], wzp: true, outDtype: 'int32' },
+  { name: '1x1 stride 2 on a 1x1 image', n: 5, c: 8, h: 1, w: 1, o: 4, k: [1, 1], stride: [2, 2] },
 ];
 
 const generalCases: Case[] = [

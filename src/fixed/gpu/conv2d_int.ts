@@ -21,6 +21,8 @@ import { integerDot, integerShader, type IntegerDot } from './shaders';
 import { packUniforms } from './uniforms';
 
 const WG = 64;
+/** Output pixels per invocation in the dense kernel (PX in shaders/conv2d_int8.wgsl). */
+const DENSE_PX = 4;
 
 export type Conv2dKernel = 'dense' | 'general';
 
@@ -177,7 +179,12 @@ export function conv2dIntGpu(prepared: PreparedConv2d, x: Tensor, residual?: Ten
     }
   }
   const rRq = spec.residual ? requantWords(spec.residual.requant, spec.mode, 1) : new Int32Array(2);
-  const total = n * ho * wo * (ocp / 4);
+  // A pointwise conv on 1×1 images (a linear layer) is the same memory read as one row of N pixels, which
+  // lets the dense kernel's pixel tile run along the batch instead of wasting itself on a 1-wide row.
+  const g = spec.geometry;
+  const rowOfBatch = h === 1 && w === 1 && kh === 1 && kw === 1 && g.padding[0] === 0 && g.padding[1] === 0 && g.stride[1] === 1;
+  const [runN, runH, runW, runHO, runWO] = rowOfBatch ? [1, 1, n, 1, n] : [n, h, w, ho, wo];
+  const total = runN * runHO * (kernel === 'dense' ? Math.ceil(runWO / DENSE_PX) : runWO) * (ocp / 4);
   const [gx, gy, stride] = grid1d(total, WG);
   const constants = {
     WG,
@@ -188,6 +195,7 @@ export function conv2dIntGpu(prepared: PreparedConv2d, x: Tensor, residual?: Ten
     HAS_RESIDUAL: spec.residual ? 1 : 0,
     HAS_WZP: spec.wZeroPoint.some((z) => z !== 0) ? 1 : 0,
     REQUANT_FLOAT: spec.mode === 'float' ? 1 : 0,
+    ...(kernel === 'dense' ? { KH_C: kh, KW_C: kw, CW_C: cp / 4 } : {}),
   };
   const key = `conv2d_int:${kernel}:${dot ?? '-'}:${Object.values(constants).join(',')}`;
   const pipeline = getPipeline(
@@ -200,10 +208,10 @@ export function conv2dIntGpu(prepared: PreparedConv2d, x: Tensor, residual?: Ten
   const uniforms = packUniforms(commonWgsl, 'Params', {
     total,
     stride,
-    H: h,
-    W: w,
-    HO: ho,
-    WO: wo,
+    H: runH,
+    W: runW,
+    HO: runHO,
+    WO: runWO,
     CP: cp,
     OC4: ocp / 4,
     KH: kh,
