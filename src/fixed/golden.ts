@@ -8,10 +8,6 @@ import { conv2dIntCpu } from './cpu/conv2d_int';
 import { makeRequantParams, quantizeBias, type RequantMode } from './requant';
 import { storageQParams } from './types';
 import type { Conv2dOpSpec } from './ops';
-import { conv2dIntGpu, prepareConv2d } from './gpu/conv2d_int';
-import { detectIntegerDot } from './gpu/shaders';
-import { fromDevice, toDevice } from './gpu/transfer';
-import { conv2dIntOutputShape } from './cpu/conv2d_int';
 
 export interface QuantizedConv2dCase {
   x_int: number[];
@@ -91,32 +87,20 @@ export function runQuantizedConv2dCaseCpu(c: QuantizedConv2dCase, mode: RequantM
   return caseOutputToQuint8(c, conv2dIntCpu(caseToConvSpec(c, mode), caseInput(c)));
 }
 
-/** Runs the case with the WGSL kernel on the engine's device; returns the quint8 outputs. */
-export async function runQuantizedConv2dCaseGpu(c: QuantizedConv2dCase, mode: RequantMode): Promise<Int32Array> {
-  await detectIntegerDot();
-  const spec = caseToConvSpec(c, mode);
-  const prepared = prepareConv2d(spec);
-  const x = toDevice(caseInput(c), spec.xShape, 'int8', spec.xZeroPoint);
-  try {
-    const y = conv2dIntGpu(prepared, x);
-    const out = await fromDevice(y, conv2dIntOutputShape({ ...spec, x: [] }));
-    y.dispose();
-    return caseOutputToQuint8(c, out);
-  } finally {
-    x.dispose();
-    prepared.dispose();
-  }
-}
-
 /**
  * Checks one `quantized_conv2d` golden case on a backend and requant mode: float mode must be exact,
- * multiplier mode within 1 LSB. The GPU backend needs the engine's device to be open (setDevice).
+ * multiplier mode within 1 LSB. The GPU backend needs the engine's device to be open (setDevice) and a
+ * runner that imports WGSL as text (vite-node, vitest, the app), not tsx.
  */
 export async function checkQuantizedConv2dCase(
   c: QuantizedConv2dCase,
   options: { backend: GoldenBackend; mode: RequantMode },
 ): Promise<GoldenCheckResult> {
-  const ours = options.backend === 'cpu' ? runQuantizedConv2dCaseCpu(c, options.mode) : await runQuantizedConv2dCaseGpu(c, options.mode);
+  // The GPU side is loaded only when asked for, so CPU checks run where WGSL cannot be imported (tsx).
+  const ours =
+    options.backend === 'cpu'
+      ? runQuantizedConv2dCaseCpu(c, options.mode)
+      : await (await import('./golden_gpu')).runQuantizedConv2dCaseGpu(c, options.mode);
   return compareToGolden(c, ours, options.mode);
 }
 
