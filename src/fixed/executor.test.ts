@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Tensor } from '../engine/tensor';
+import { bufferPool } from '../engine/pool';
+import { Tensor, liveTensorCount } from '../engine/tensor';
 import { getTestDevice } from '../testing/gpu';
 import { IntegerModelBuilder, quantizeWeights } from './builder';
 import { runIntegerModelCpu, type HostValue } from './executor_cpu';
@@ -171,7 +172,7 @@ describe('IntegerExecutor (WebGPU) gives the CPU executor’s results exactly', 
     });
   }
 
-  it('returns only the outputs by default and frees the rest', async () => {
+  it('returns only the outputs by default and leaks nothing across runs', async () => {
     const model = referenceCnn('multiplier');
     const ex = await IntegerExecutor.create(model);
     const x = Tensor.fromArray(floats(seeded(3), 144, 1), [1, 1, 12, 12]);
@@ -179,6 +180,11 @@ describe('IntegerExecutor (WebGPU) gives the CPU executor’s results exactly', 
     expect([...outs.keys()]).toEqual(['logits']);
     expect(outs.get('logits')!.shape).toEqual([1, 10]);
     for (const t of outs.values()) t.dispose();
+    const live = liveTensorCount();
+    const buffers = bufferPool.stats().liveBuffers;
+    for (let i = 0; i < 3; i++) for (const t of ex.run({ x }, { keep: i === 1 ? 'all' : 'outputs' }).values()) t.dispose();
+    expect(liveTensorCount()).toBe(live);
+    expect(bufferPool.stats().liveBuffers).toBe(buffers);
     x.dispose();
     ex.dispose();
   });

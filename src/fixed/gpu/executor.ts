@@ -6,7 +6,7 @@
  * its output keeps the input's buffer and "device shape" [C, H, W], and a linear layer reading it gets
  * its weight columns permuted once, at preparation, to the NHWC order.
  */
-import { Tensor } from '../../engine/tensor';
+import { Tensor, keep } from '../../engine/tensor';
 import { deviceToNchw, paddedChannels } from '../layout';
 import type { HostValue } from '../executor_cpu';
 import type { IntegerModel, IntegerOp, LinearOp } from '../model';
@@ -112,7 +112,7 @@ export class IntegerExecutor {
           if (spec.requant.scale.length > 1 && input.join() !== chw(ctx.input(op, 0).shape).join()) {
             fail(op, 'per-channel requantization of a flattened value is not supported; requantize before the flatten');
           }
-          p.table = requantizeTable(spec);
+          p.table = keep(requantizeTable(spec));
           outShape = input;
           break;
         }
@@ -121,14 +121,14 @@ export class IntegerExecutor {
           outShape = input;
           break;
         case 'avg_pool2d':
-          p.table = avgPoolTable(avgPoolSpec(ctx, op));
+          p.table = keep(avgPoolTable(avgPoolSpec(ctx, op)));
           break;
         case 'dequantize': {
           const spec = dequantizeSpec(ctx, op);
           if (spec.scale.length > 1 && input.join() !== chw(ctx.input(op, 0).shape).join()) {
             fail(op, 'per-channel dequantization of a flattened value is not supported');
           }
-          p.table = dequantizeTable({ ...spec, shape: [1, ...input] });
+          p.table = keep(dequantizeTable({ ...spec, shape: [1, ...input] }));
           outShape = input;
           break;
         }
@@ -236,7 +236,8 @@ export class IntegerExecutor {
         }
       });
       for (const [name, t] of live) {
-        if (keepAll || model.outputs.includes(name)) results.set(name, t);
+        // The caller owns the results (a Map is not something tidy() looks into).
+        if (keepAll || model.outputs.includes(name)) results.set(name, keep(t));
         else t.dispose();
       }
       live.clear();
