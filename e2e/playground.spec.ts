@@ -74,6 +74,20 @@ test.describe('the playground page', () => {
     await expect(app.editorText).not.toContainText('class Net');
   });
 
+  test('type-checks the editor files against the DSL declarations', async ({ page }) => {
+    await app.goto();
+    await app.waitForEditor();
+    const original = await app.getSource('model.ts');
+    const errors = app.editor.locator('.squiggly-error');
+    await page.evaluate(
+      (text) => window.qatPlayground!.setSource('model.ts', `export const wrong = new nn.Conv2d("one", 16, 3);\n${text}`),
+      original,
+    );
+    await expect(errors.first()).toBeVisible();
+    await page.evaluate((text) => window.qatPlayground!.setSource('model.ts', text), original);
+    await expect(errors).toHaveCount(0);
+  });
+
   test('streams the dataset with a progress bar and shows 10+ labelled sample images', async ({ page }) => {
     // Hold the big file back a moment so the progress bar can be seen part-way (the test set is in).
     let release = () => {};

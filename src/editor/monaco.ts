@@ -7,6 +7,7 @@ import * as monaco from 'monaco-editor';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 import TypeScriptWorker from 'monaco-editor/language/typescript/ts.worker?worker';
 import { SOURCE_FILES, type SourceFile } from './defaultSources';
+import { dslDeclarations } from './dslTypes';
 
 self.MonacoEnvironment = {
   getWorker(_id: string, label: string): Worker {
@@ -28,18 +29,17 @@ ts.typescriptDefaults.setCompilerOptions({
 ts.typescriptDefaults.setEagerModelSync(true);
 
 /**
- * The DSL's type declarations (ambient `declare module "torch" { ... }` blocks for every module the
- * editor files import). Until they are registered, "cannot find module" (2307) is not reported, so the
- * default example shows no false error.
+ * The DSL's type declarations: ambient `declare module "torch" { ... }` blocks for every module the
+ * editor files may import, with the JSDoc that hover and autocomplete show.
  */
 let declarations: monaco.IDisposable | null = null;
-ts.typescriptDefaults.setDiagnosticsOptions({ diagnosticCodesToIgnore: [2307] });
 
 export function setDslDeclarations(text: string): void {
   declarations?.dispose();
   declarations = ts.typescriptDefaults.addExtraLib(text, 'file:///node_modules/@types/qat-dsl/index.d.ts');
-  ts.typescriptDefaults.setDiagnosticsOptions({ diagnosticCodesToIgnore: [] });
 }
+
+setDslDeclarations(dslDeclarations());
 
 export function fileUri(file: SourceFile): monaco.Uri {
   return monaco.Uri.parse(`file:///${file}`);
