@@ -9,8 +9,9 @@
  * training and running statistics when frozen.
  */
 import { F } from '../engine/functional';
-import { Tensor } from '../engine/tensor';
+import type { Tensor } from '../engine/tensor';
 import { Module, Parameter, callModule } from './module';
+import { shallowCloneModule } from '../graph/clone';
 import { Conv2d } from './conv';
 import { Linear } from './linear';
 import { BatchNorm2d } from './norm';
@@ -195,17 +196,10 @@ export async function foldConvBn(conv: Conv2d, bn: BatchNorm2d): Promise<Conv2d>
     bn.bias ? bn.bias.read() : Promise.resolve(null),
   ]);
   const folded = foldBnParams(weight, bias, { mean, var: variance, gamma, beta, eps: bn.eps });
-  // A Conv2d with conv's settings, built the ordinary way, then given the folded values.
-  const fresh = new Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, {
-    stride: conv.stride,
-    padding: conv.padding,
-    dilation: conv.dilation,
-    groups: conv.groups,
-    bias: true,
-  });
-  fresh.weight.assign(folded.weight);
-  if (fresh.bias) fresh.bias.assign(folded.bias);
-  else fresh.bias = Parameter(folded.bias, [conv.out_channels]);
-  fresh.training = conv.training;
-  return fresh;
+
+  // A copy of the conv (same settings, no re-initialisation) with new parameters holding the folded values.
+  const folded_conv = shallowCloneModule<Conv2d>(conv);
+  folded_conv.weight = Parameter(folded.weight, conv.weight.shape);
+  folded_conv.bias = Parameter(folded.bias, [conv.out_channels]);
+  return folded_conv;
 }
