@@ -112,6 +112,17 @@ export class IntegerModelBuilder {
     return v;
   }
 
+  /** A declared value (a copy: shape, dtype, qparams). */
+  valueInfo(name: string): IntValueInfo {
+    const v = this.info(name);
+    return { ...v, shape: [...v.shape], ...(v.scale ? { scale: [...v.scale] } : {}) };
+  }
+
+  /** The op added so far that writes `value`, if any. */
+  opWriting(value: string): IntegerOp | undefined {
+    return this.ops.find((op) => op.output === value);
+  }
+
   private declare(v: IntValueInfo): string {
     if (this.values.some((x) => x.name === v.name)) throw new Error(`IntegerModelBuilder: value "${v.name}" already exists`);
     this.values.push(v);
@@ -294,17 +305,21 @@ export class IntegerModelBuilder {
     return name;
   }
 
-  /** Requantize to new qparams (an int32 output's per-channel scales, or a dtype change). */
-  requantize(name: string, input: string, output: QParams, activation: FusedActivation = null): string {
+  /**
+   * Requantize to new qparams (an int32 output's per-channel scales, or a dtype change). `multiplier`
+   * overrides M = s_x/s_y (a multiplication by a constant c is M = s_x·c/s_y).
+   */
+  requantize(name: string, input: string, output: QParams, activation: FusedActivation = null, multiplier?: number): string {
     const x = this.info(input);
     if (!x.scale) throw new Error(`${name}: input "${input}" is not quantized`);
+    if (multiplier !== undefined && x.scale.length !== 1) throw new Error(`${name}: a given multiplier needs a per-tensor input`);
     this.declare(this.quantized(name, [...x.shape], output));
     this.ops.push({
       kind: 'requantize',
       name,
       inputs: [input],
       output: name,
-      requant: makeRescaleParams(x.scale.map((s) => s / output.scale)),
+      requant: makeRescaleParams(multiplier !== undefined ? [multiplier] : x.scale.map((s) => s / output.scale)),
       clamp: this.clampFor(output, activation),
     });
     return name;
