@@ -48,3 +48,18 @@ export function summarizeAdapter(info: GPUAdapterInfo, wgslFeatures?: ReadonlySe
     software: /swiftshader|llvmpipe|software|lavapipe/.test(text) || info.vendor === 'google',
   };
 }
+
+let summaryCache: { device: GPUDevice; summary: AdapterSummary } | null = null;
+
+/** The summary of the engine device's adapter (from `device.adapterInfo`), for choosing kernel variants. */
+export function deviceAdapter(): AdapterSummary {
+  const device = getDevice();
+  if (summaryCache?.device !== device) {
+    const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    const summary = info
+      ? summarizeAdapter(info)
+      : { vendor: 'unknown', architecture: 'unknown', device: '', description: '', packedDot: false, software: false };
+    summaryCache = { device, summary };
+  }
+  return summaryCache.summary;
+}

@@ -27,9 +27,12 @@ export interface PoolStats {
   created: number;
 }
 
-/** Rounds a byte size to what a storage binding accepts (multiple of 4, at least 16). */
+/**
+ * Rounds a byte size up to a multiple of 16 (at least 16): a storage binding accepts multiples of 4, but
+ * kernels that move vec4s (copy) must see whole vec4s at the end of a buffer.
+ */
 export function storageBytes(bytes: number): number {
-  return Math.max(16, Math.ceil(bytes / 4) * 4);
+  return Math.max(16, Math.ceil(bytes / 16) * 16);
 }
 
 class BufferPool {

@@ -27,6 +27,40 @@ export function byteSizeOf(shape: Shape, dtype: DType): number {
 
 export type HostArray = Float32Array | Int32Array | Int8Array | Int16Array;
 
+/** A dimension index in [0, rank), from PyTorch's convention that negative counts from the end. */
+export function normalizeDim(dim: number, rank: number, what: string): number {
+  const d = dim < 0 ? dim + rank : dim;
+  if (!Number.isInteger(d) || d < 0 || d >= Math.max(rank, 1)) {
+    throw new Error(`${what}: dimension ${dim} is out of range for a tensor of rank ${rank}`);
+  }
+  return d;
+}
+
+/** `(2, 3)` or `([2, 3])` as a shape. */
+export function flattenShapeArgs(args: readonly (number | Shape)[]): number[] {
+  if (args.length === 1 && typeof args[0] !== 'number') return [...(args[0] as Shape)];
+  return args.map((a) => {
+    if (typeof a !== 'number') throw new Error('view/reshape: give the shape as numbers or as one array');
+    return a;
+  });
+}
+
+/** Fills in one -1 of a requested shape from the element count of `from`. */
+export function resolveShape(from: Shape, shape: readonly number[]): number[] {
+  const n = numelOf(from);
+  const unknown = shape.indexOf(-1);
+  if (shape.indexOf(-1, unknown + 1) !== -1 && unknown !== -1) throw new Error(`view: only one dimension can be -1, got [${shape.join(', ')}]`);
+  if (unknown === -1) {
+    if (numelOf(shape) !== n) throw new Error(`view: shape [${shape.join(', ')}] is invalid for input of size ${n} [${from.join(', ')}]`);
+    return [...shape];
+  }
+  const known = shape.reduce((a, d, i) => (i === unknown ? a : a * d), 1);
+  if (known === 0 || n % known !== 0) throw new Error(`view: shape [${shape.join(', ')}] is invalid for input of size ${n} [${from.join(', ')}]`);
+  const out = [...shape];
+  out[unknown] = n / known;
+  return out;
+}
+
 /** The autograd node that produced a tensor (filled in by the tape in autograd.ts). */
 export interface GradNode {
   readonly op: string;
@@ -98,6 +132,11 @@ export class Tensor {
     return this.disposed;
   }
 
+  /** Whether this tensor shares another tensor's storage (made by `view`). */
+  get isView(): boolean {
+    return this.base !== null;
+  }
+
   static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
     return new Tensor(shape, dtype);
   }
@@ -124,13 +163,42 @@ export class Tensor {
     return Tensor.fromArray(new Array<number>(numelOf(shape)).fill(value), shape, dtype);
   }
 
-  /** Same storage, new shape (no copy). The view keeps the base alive until both are disposed. */
-  view(shape: Shape): Tensor {
+  /**
+   * Same storage, new shape (no copy, not recorded by autograd): the engine's own reshape. The view keeps
+   * the base alive until both are disposed.
+   */
+  viewRaw(shape: Shape): Tensor {
     const n = numelOf(shape);
     if (n !== this.numel) throw new Error(`view: cannot view [${this.shape.join(', ')}] as [${shape.join(', ')}]`);
     const root = this.base ?? this;
     root.viewCount++;
     return new Tensor(shape, this.dtype, root.buffer, root);
+  }
+
+  /**
+   * PyTorch's view: `x.view(2, -1)` or `x.view([2, -1])`, sharing storage. Differentiable: functional.ts
+   * installs the recording version (tensor_methods.ts); this is the plain one underneath.
+   */
+  view(...shape: (number | Shape)[]): Tensor {
+    return this.viewRaw(resolveShape(this.shape, flattenShapeArgs(shape)));
+  }
+
+  /** `x.size()` is the shape; `x.size(dim)` one dimension (negative counts from the end). */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.shape];
+    return this.shape[normalizeDim(dim, this.rank, 'size')]!;
+  }
+
+  /** The number of dimensions (PyTorch's x.dim()). */
+  dim(): number {
+    return this.rank;
+  }
+
+  /** The same values without autograd history (shares storage). */
+  detach(): Tensor {
+    return this.viewRaw(this.shape);
   }
 
   private viewCount = 0;

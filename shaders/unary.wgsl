@@ -1,0 +1,16 @@
+// y[i] = op(x[i], alpha, beta). `op` is prepended from the table in src/engine/kernels/elementwise.ts,
+// so every unary op shares this one program.
+override WG: u32 = 256u;
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+struct Params { n: u32, stride: u32, alpha: f32, beta: f32 }
+@group(0) @binding(2) var<uniform> params: Params;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x + gid.y * params.stride;
+  if (i < params.n) {
+    y[i] = op(x[i], params.alpha, params.beta);
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Every backward rule of the engine, in one table (a reviewer sees each gradient here, as in tinygrad).
+ *
+ * A rule gets what its op saved, the gradient of the op's output `gy`, and which inputs need a gradient;
+ * it returns one gradient per input (in the order the op passed them to `record`), or null. Rules call
+ * kernels directly (never F), so nothing they do is recorded. A rule may return `gy` itself or a view
+ * of it: the tape copies where a gradient is shared. To add an op, see ADDING_AN_OP.md.
+ */
+import type { Tensor } from './tensor';
+import type { Conv2dGeometry } from './kernels/conv2d';
+import type { PoolGeometry } from './kernels/pool';
+import { channelSums, conv2dInputGrad, conv2dWeightGrad } from './kernels/conv2d';
+import { matmulKernel } from './kernels/matmul';
+import { batchNormInputGrad, batchNormParamGrads, layerNormBackward } from './kernels/norm';
+import { avgPoolBackward, maxPoolBackward } from './kernels/pool';
+import { crossEntropyBackward, dropoutMask, softmaxBackward } from './kernels/softmax';
+import { binary, contiguousStrides, permuteCopy, stridedCopy, sumToShape } from './kernels/elementwise';
+import { Tensor as TensorClass } from './tensor';
+
+/** What each op keeps for its backward. The key is the op name given to `record`. */
+export interface SavedByOp {
+  conv2d: { x: Tensor; weight: Tensor; geometry: Conv2dGeometry };
+  /** x viewed as [rows, in]; the input gradient is shaped like the original x. */
+  linear: { x2d: Tensor; weight: Tensor; xShape: readonly number[] };
+  matmul: { a: Tensor; b: Tensor };
+  batch_norm: { x: Tensor; stats: Tensor; weight: Tensor; training: boolean };
+  layer_norm: { x: Tensor; D: number; weight: Tensor; stats: Tensor; paramShape: readonly number[] };
+  relu: { y: Tensor };
+  relu6: { x: Tensor };
+  max_pool2d: { argmax: Tensor; geometry: PoolGeometry };
+  avg_pool2d: { geometry: PoolGeometry };
+  add: { aShape: readonly number[]; bShape: readonly number[] };
+  sub: { aShape: readonly number[]; bShape: readonly number[] };
+  mul: { a: Tensor; b: Tensor };
+  cat: { shapes: readonly (readonly number[])[]; dim: number };
+  reshape: { inputShape: readonly number[] };
+  permute: { dims: readonly number[] };
+  dropout: { p: number; seed: number };
+  softmax: { y: Tensor; dim: number };
+  cross_entropy: { probs: Tensor; target: Tensor };
+}
+
+type Grads = readonly (Tensor | null)[];
+
+export type BackwardRule<K extends keyof SavedByOp> = (saved: SavedByOp[K], gy: Tensor, needs: readonly boolean[]) => Grads;
+
+/** a · b reduced to `shape` (the gradient of one side of a broadcast multiply). */
+function mulSumTo(gy: Tensor, other: Tensor, shape: readonly number[]): Tensor {
+  const full = binary('mul', gy, other);
+  const out = sumToShape(full, shape);
+  if (out !== full) full.dispose();
+  return out;
+}
+
+export const backwardRules: { [K in keyof SavedByOp]: BackwardRule<K> } = {
+  conv2d: ({ x, weight, geometry }, gy, [dx, dw, db]) => [
+    dx ? conv2dInputGrad(gy, weight, geometry) : null,
+    dw ? conv2dWeightGrad(gy, x, geometry) : null,
+    db ? channelSums(gy) : null,
+  ],
+
+  // y = x Wᵀ + b: dx = gy W, dW = gyᵀ x, db = Σ_rows gy.
+  linear: ({ x2d, weight, xShape }, gy, [dx, dw, db]) => {
+    const out = weight.shape[0]!;
+    const gy2d = gy.viewRaw([x2d.shape[0]!, out]);
+    const grads = [
+      dx ? matmulKernel(gy2d, weight, { outShape: xShape }) : null,
+      dw ? matmulKernel(gy2d, x2d, { transA: true }) : null,
+      db ? sumToShape(gy2d, [out]) : null,
+    ];
+    gy2d.dispose();
+    return grads;
+  },
+
+  // C = A B (batched, broadcast): dA = gy Bᵀ, dB = Aᵀ gy, each summed over broadcast batch dims.
+  matmul: ({ a, b }, gy, [da, dbNeeded]) => {
+    const grads: (Tensor | null)[] = [null, null];
+    if (da) {
+      const full = matmulKernel(gy, b, { transB: true });
+      grads[0] = sumToShape(full, a.shape);
+      if (grads[0] !== full) full.dispose();
+    }
+    if (dbNeeded) {
+      const full = matmulKernel(a, gy, { transA: true });
+      grads[1] = sumToShape(full, b.shape);
+      if (grads[1] !== full) full.dispose();
+    }
+    return grads;
+  },
+
+  // Training: dx = w·invstd·(gy - mean(gy) - x̂·mean(gy·x̂)); dw = Σ gy·x̂; db = Σ gy.
+  batch_norm: ({ x, stats, weight, training }, gy, [dx, dw, db]) => {
+    const [dweight, dbias] = batchNormParamGrads(gy, x, stats);
+    return [dx ? batchNormInputGrad(gy, x, stats, weight, dweight, dbias, training) : null, dw ? dweight : null, db ? dbias : null];
+  },
+
+  layer_norm: ({ x, D, weight, stats, paramShape }, gy) => layerNormBackward(gy, x, D, weight, stats, paramShape),
+
+  // PyTorch's threshold_backward on the output: the gradient passes where y > 0.
+  relu: ({ y }, gy) => [binary('relu_backward', gy, y)],
+
+  // hardtanh_backward: the gradient passes where 0 < x < 6.
+  relu6: ({ x }, gy) => [binary('relu6_backward', gy, x)],
+
+  max_pool2d: ({ argmax, geometry }, gy) => [maxPoolBackward(gy, argmax, geometry)],
+
+  avg_pool2d: ({ geometry }, gy) => [avgPoolBackward(gy, geometry)],
+
+  add: ({ aShape, bShape }, gy) => [sumToShape(gy, aShape), sumToShape(gy, bShape)],
+
+  sub: ({ aShape, bShape }, gy, [, dbNeeded]) => {
+    if (!dbNeeded) return [sumToShape(gy, aShape), null];
+    const neg = binary('axpby', gy, gy, -1, 0);
+    const gb = sumToShape(neg, bShape);
+    if (gb !== neg) neg.dispose();
+    return [sumToShape(gy, aShape), gb];
+  },
+
+  mul: ({ a, b }, gy, [da, dbNeeded]) => [da ? mulSumTo(gy, b, a.shape) : null, dbNeeded ? mulSumTo(gy, a, b.shape) : null],
+
+  // The gradient of each input is its slice of gy along `dim`.
+  cat: ({ shapes, dim }, gy, needs) => {
+    const strides = contiguousStrides(gy.shape);
+    let offset = 0;
+    return shapes.map((shape, i) => {
+      const start = offset;
+      offset += shape[dim]!;
+      if (!needs[i]) return null;
+      const slice = new TensorClass(shape);
+      stridedCopy(gy, { offset: start * strides[dim]!, strides }, slice, { offset: 0, strides: contiguousStrides(shape) }, shape);
+      return slice;
+    });
+  },
+
+  reshape: ({ inputShape }, gy) => [gy.viewRaw(inputShape)],
+
+  permute: ({ dims }, gy) => {
+    const inverse = new Array<number>(dims.length);
+    dims.forEach((d, i) => (inverse[d] = i));
+    return [permuteCopy(gy, inverse)];
+  },
+
+  // The same mask, regenerated from the seed.
+  dropout: ({ p, seed }, gy) => [dropoutMask(gy, p, seed)],
+
+  softmax: ({ y, dim }, gy) => [softmaxBackward(gy, y, dim)],
+
+  // Mean reduction: (softmax - onehot) · gy / N.
+  cross_entropy: ({ probs, target }, gy) => [crossEntropyBackward(probs, target, gy)],
+};

@@ -1,0 +1,74 @@
+import { beforeAll, describe, it } from 'vitest';
+import { getTestDevice } from '../../testing/gpu';
+import { Tensor } from '../tensor';
+import { channelSums, conv2dForward, conv2dGeometry, conv2dInputGrad, conv2dWeightGrad, type Conv2dParams } from './conv2d';
+import { conv2dBackwardCpu, conv2dCpu } from '../cpu/conv2d';
+import { expectTensorClose, testData } from '../testing/compare';
+import { setTileOverride } from './tiles';
+
+beforeAll(async () => {
+  await getTestDevice();
+});
+
+// float32 sums of up to a few hundred products of values in [-1, 1]: the order of additions differs
+// between the GPU tiles and the float64 reference.
+const TOL = { atol: 1e-4, rtol: 1e-4 };
+
+interface Case {
+  name: string;
+  x: [number, number, number, number];
+  w: [number, number, number, number];
+  p: Conv2dParams;
+}
+
+const P = (stride: number | [number, number], padding: number | [number, number], dilation: number | [number, number], groups: number): Conv2dParams => ({
+  stride: typeof stride === 'number' ? [stride, stride] : stride,
+  padding: typeof padding === 'number' ? [padding, padding] : padding,
+  dilation: typeof dilation === 'number' ? [dilation, dilation] : dilation,
+  groups,
+});
+
+const cases: Case[] = [
+  { name: '3x3 pad 1 (reference CNN conv2, small)', x: [2, 4, 7, 7], w: [6, 4, 3, 3], p: P(1, 1, 1, 1) },
+  { name: '1 input channel (conv1)', x: [3, 1, 6, 5], w: [5, 1, 3, 3], p: P(1, 1, 1, 1) },
+  { name: 'stride 2, no padding, 1x1 and rectangular input', x: [2, 3, 9, 6], w: [4, 3, 1, 1], p: P(2, 0, 1, 1) },
+  { name: 'stride (2, 1), padding (1, 2), 3x2 kernel', x: [2, 3, 8, 7], w: [5, 3, 3, 2], p: P([2, 1], [1, 2], 1, 1) },
+  { name: 'dilation 2', x: [1, 2, 9, 9], w: [3, 2, 3, 3], p: P(1, 2, 2, 1) },
+  { name: 'groups 2', x: [2, 4, 6, 6], w: [6, 2, 3, 3], p: P(1, 1, 1, 2) },
+  { name: 'depthwise 3x3 stride 2', x: [2, 5, 8, 8], w: [5, 1, 3, 3], p: P(2, 1, 1, 5) },
+  { name: 'depthwise with multiplier 2', x: [1, 3, 5, 5], w: [6, 1, 3, 3], p: P(1, 1, 1, 3) },
+];
+
+describe('conv2d kernels match the CPU reference', () => {
+  for (const tile of [null, { TM: 1, TN: 1, U: 1 }, { TM: 4, TN: 2, U: 3 }]) {
+    for (const c of cases) {
+      it(`${c.name} — tile ${tile ? `${tile.TM}x${tile.TN}u${tile.U}` : 'auto'}`, async () => {
+        for (const kind of ['conv_fwd', 'conv_dx', 'conv_dw'] as const) setTileOverride(kind, tile);
+        try {
+          const xd = testData(c.x.reduce((a, b) => a * b), 11);
+          const wd = testData(c.w.reduce((a, b) => a * b), 12);
+          const bd = testData(c.w[0], 13);
+          const ref = conv2dCpu(xd, c.x, wd, c.w, bd, c.p);
+          const gyd = testData(ref.y.length, 14);
+          const grads = conv2dBackwardCpu(gyd, xd, c.x, wd, c.w, c.p);
+          const x = Tensor.fromArray(xd, c.x);
+          const w = Tensor.fromArray(wd, c.w);
+          const b = Tensor.fromArray(bd, [c.w[0]]);
+          const g = conv2dGeometry(c.x, c.w, c.p);
+          const y = conv2dForward(x, w, b, g);
+          await expectTensorClose(y, ref.y, TOL, 'forward');
+          const gy = Tensor.fromArray(gyd, ref.shape);
+          const dx = conv2dInputGrad(gy, w, g);
+          await expectTensorClose(dx, grads.dx, TOL, 'input grad');
+          const dw = conv2dWeightGrad(gy, x, g);
+          await expectTensorClose(dw, grads.dw, TOL, 'weight grad');
+          const db = channelSums(gy);
+          await expectTensorClose(db, grads.db, TOL, 'bias grad');
+          for (const t of [x, w, b, y, gy, dx, dw, db]) t.dispose();
+        } finally {
+          for (const kind of ['conv_fwd', 'conv_dx', 'conv_dw'] as const) setTileOverride(kind, null);
+        }
+      });
+    }
+  }
+});

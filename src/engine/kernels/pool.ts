@@ -1,0 +1,89 @@
+/**
+ * Pooling kernels over NCHW: max (with argmax for the backward), average (PyTorch's count_include_pad
+ * divisor) and adaptive average. Backward passes gather per input element, so no atomics are needed.
+ */
+import maxWgsl from '../../../shaders/max_pool2d.wgsl?raw';
+import maxBackwardWgsl from '../../../shaders/max_pool2d_backward.wgsl?raw';
+import avgWgsl from '../../../shaders/avg_pool2d.wgsl?raw';
+import avgBackwardWgsl from '../../../shaders/avg_pool2d_backward.wgsl?raw';
+import { Tensor } from '../tensor';
+import { dispatch } from '../commands';
+import { getPipeline } from '../pipelines';
+import { Uniforms } from './launch';
+
+const WG = 64;
+
+export interface PoolGeometry {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  OH: number;
+  OW: number;
+  kernel: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+  /** adaptive_avg_pool2d windows (kernel/stride/padding unused). */
+  adaptive: boolean;
+  countIncludePad: boolean;
+}
+
+export function poolGeometry(
+  shape: readonly number[],
+  kernel: [number, number],
+  stride: [number, number],
+  padding: [number, number],
+  what: string,
+): PoolGeometry {
+  if (shape.length !== 4) throw new Error(`${what}: input must be [N, C, H, W], got [${shape.join(', ')}]`);
+  const [N, C, H, W] = shape as [number, number, number, number];
+  if (padding[0] * 2 > kernel[0] || padding[1] * 2 > kernel[1]) {
+    throw new Error(`${what}: padding (${padding}) should be at most half of kernel_size (${kernel})`);
+  }
+  const OH = Math.floor((H + 2 * padding[0] - kernel[0]) / stride[0]) + 1;
+  const OW = Math.floor((W + 2 * padding[1] - kernel[1]) / stride[1]) + 1;
+  if (OH <= 0 || OW <= 0) throw new Error(`${what}: input [${shape.join(', ')}] is smaller than kernel ${kernel}`);
+  return { N, C, H, W, OH, OW, kernel, stride, padding, adaptive: false, countIncludePad: true };
+}
+
+export function adaptiveGeometry(shape: readonly number[], output: [number, number]): PoolGeometry {
+  if (shape.length !== 4) throw new Error(`adaptive_avg_pool2d: input must be [N, C, H, W], got [${shape.join(', ')}]`);
+  const [N, C, H, W] = shape as [number, number, number, number];
+  if (output[0] <= 0 || output[1] <= 0) throw new Error(`adaptive_avg_pool2d: output size (${output}) must be positive`);
+  return { N, C, H, W, OH: output[0], OW: output[1], kernel: [1, 1], stride: [1, 1], padding: [0, 0], adaptive: true, countIncludePad: true };
+}
+
+function uniforms(g: PoolGeometry): Uint32Array {
+  return new Uniforms()
+    .u32(g.C, g.H, g.W, g.OH, g.OW, g.kernel[0], g.kernel[1], g.stride[0], g.stride[1])
+    .i32(g.padding[0], g.padding[1])
+    .u32(g.countIncludePad ? 1 : 0)
+    .build();
+}
+
+export function maxPoolForward(x: Tensor, g: PoolGeometry): [Tensor, Tensor] {
+  const y = new Tensor([g.N, g.C, g.OH, g.OW]);
+  const argmax = new Tensor([g.N, g.C, g.OH, g.OW], 'int32');
+  dispatch(getPipeline('max_pool2d', () => maxWgsl, { WG }), [x.buffer, y.buffer, argmax.buffer], [Math.ceil((g.OH * g.OW) / WG), g.C, g.N], uniforms(g));
+  return [y, argmax];
+}
+
+export function maxPoolBackward(gy: Tensor, argmax: Tensor, g: PoolGeometry): Tensor {
+  const dx = new Tensor([g.N, g.C, g.H, g.W]);
+  dispatch(getPipeline('max_pool2d_bwd', () => maxBackwardWgsl, { WG }), [gy.buffer, argmax.buffer, dx.buffer], [Math.ceil((g.H * g.W) / WG), g.C, g.N], uniforms(g));
+  return dx;
+}
+
+export function avgPoolForward(x: Tensor, g: PoolGeometry): Tensor {
+  const y = new Tensor([g.N, g.C, g.OH, g.OW]);
+  const key = g.adaptive ? 'adaptive_avg_pool2d' : 'avg_pool2d';
+  dispatch(getPipeline(key, () => avgWgsl, { WG, ADAPTIVE: g.adaptive ? 1 : 0 }), [x.buffer, y.buffer], [Math.ceil((g.OH * g.OW) / WG), g.C, g.N], uniforms(g));
+  return y;
+}
+
+export function avgPoolBackward(gy: Tensor, g: PoolGeometry): Tensor {
+  const dx = new Tensor([g.N, g.C, g.H, g.W]);
+  const key = g.adaptive ? 'adaptive_avg_pool2d_bwd' : 'avg_pool2d_bwd';
+  dispatch(getPipeline(key, () => avgBackwardWgsl, { WG, ADAPTIVE: g.adaptive ? 1 : 0 }), [gy.buffer, dx.buffer], [Math.ceil((g.H * g.W) / WG), g.C, g.N], uniforms(g));
+  return dx;
+}
