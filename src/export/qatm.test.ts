@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getTestDevice } from '../testing/gpu';
-import { Tensor, tidy } from '../engine/tensor';
+import { Tensor } from '../engine/tensor';
 import { IntegerExecutor } from '../fixed/gpu/executor';
 import { runIntegerModelCpu } from '../fixed/executor_cpu';
 import type { IntegerModel } from '../fixed/model';
@@ -80,7 +80,9 @@ describe('QatmRuntime', () => {
 
       const expectedCpu = runIntegerModelCpu(model, { [input]: images }).get(out)!;
       const inPage = await IntegerExecutor.create(model);
-      const results = tidy(() => inPage.run({ [input]: Tensor.fromArray(images, [6, 1, 28, 28]) }));
+      const x = Tensor.fromArray(images, [6, 1, 28, 28]);
+      const results = inPage.run({ [input]: x });
+      x.dispose();
       const expectedGpu = await inPage.read(out, results.get(out)!);
       results.forEach((t) => t.dispose());
       inPage.dispose();

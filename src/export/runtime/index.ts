@@ -51,7 +51,7 @@ class CpuBackend implements BackendImpl {
 
 async function webgpuBackend(model: IntegerModel, device: GPUDevice | undefined): Promise<BackendImpl> {
   // Loaded on demand, so a CPU-only user never pulls in the GPU code.
-  const [{ setDevice, hasDevice, getDevice }, { Tensor, tidy }, { IntegerExecutor }] = await Promise.all([
+  const [{ setDevice, hasDevice, getDevice }, { Tensor }, { IntegerExecutor }] = await Promise.all([
     import('../../engine/device'),
     import('../../engine/tensor'),
     import('../../fixed/gpu/executor'),
@@ -69,12 +69,13 @@ async function webgpuBackend(model: IntegerModel, device: GPUDevice | undefined)
   const info = new Map(model.values.map((v) => [v.name, v]));
   return {
     async run(inputs, batch) {
-      const results = tidy(() => {
-        const tensors = Object.fromEntries(
-          model.inputs.map((name) => [name, Tensor.fromArray(inputs[name], [batch, ...info.get(name)!.shape])]),
-        );
-        return executor.run(tensors);
-      });
+      const tensors = Object.fromEntries(model.inputs.map((name) => [name, Tensor.fromArray(inputs[name], [batch, ...info.get(name)!.shape])]));
+      let results: Map<string, InstanceType<typeof Tensor>>;
+      try {
+        results = executor.run(tensors);
+      } finally {
+        for (const t of Object.values(tensors)) t.dispose();
+      }
       try {
         const out: Record<string, Float32Array> = {};
         for (const name of model.outputs) out[name] = Float32Array.from(await executor.read(name, results.get(name)!));
