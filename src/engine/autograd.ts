@@ -157,7 +157,9 @@ export function backward(loss: Tensor, gradient?: Tensor): void {
       continue;
     }
     const rule = backwardRules[node.op] as (saved: unknown, gy: Tensor, needs: readonly boolean[]) => readonly (Tensor | null)[];
-    if (node.saved === null) throw new Error(`backward of ${node.op}: the graph was already used by an earlier backward`);
+    if (node.saved === null) {
+      throw new Error(`backward of ${node.op}: trying to backward through the graph a second time (its saved tensors were freed by the first backward)`);
+    }
     const needs = node.inputs.map((x) => !!x && x.requiresGrad);
     const inputGrads = rule(node.saved, gy, needs);
     node.inputs.forEach((x, i) => {
@@ -169,9 +171,10 @@ export function backward(loss: Tensor, gradient?: Tensor): void {
       route(x, g);
     });
     release(gy);
-    // The graph is used once: drop the node so saved tensors are not held past their scope.
+    // The graph is used once: drop what the node holds so saved tensors are not kept past their scope,
+    // and leave a marker so a second backward through it fails with a message.
     node.saved = null;
-    t.gradNode = null;
+    t.gradNode = new GradNode(node.op, [], null);
   }
 }
 
