@@ -1,7 +1,9 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createAnalysisSlice } from './analysis';
 import { createCodeSlice } from './code';
 import { createDatasetSlice } from './dataset';
 import { createGpuSlice } from './gpu';
+import { createNoticesSlice } from './notices';
 import { createPipelineSlice } from './pipeline';
 import { createSettingsSlice } from './settings';
 import type { AppServices, AppState } from './types';
@@ -15,7 +17,9 @@ export function createAppStore(services: AppServices): AppStore {
     ...createGpuSlice(services)(...a),
     ...createDatasetSlice(services)(...a),
     ...createSettingsSlice(services)(...a),
+    ...createAnalysisSlice(services)(...a),
     ...createPipelineSlice(services)(...a),
+    ...createNoticesSlice(services)(...a),
   }));
 }
 

@@ -1,48 +1,262 @@
 /**
- * The state of every pipeline stage. A stage whose inputs changed (an edit, a new setting) becomes
- * 'stale' rather than being silently reused.
+ * The stages: each one's record (running, its progress and live metrics, its last result and the input
+ * key that result was made from, or what went wrong), and the actions that run and cancel them. What a
+ * stage shows (done, stale, ...) is derived from the record and the page's current inputs (stageView),
+ * so an edit marks results stale without touching them, and undoing the edit makes them current again.
  */
 import type { StageName, StageProgress } from '../pipeline/types';
-import type { SliceCreator } from './types';
+import { STAGE_AVAILABILITY, type Availability } from '../worker/availability';
+import { CancelledError, type MetricPoint, type StageResults } from '../worker/protocol';
+import { formatDiagnostic } from './analysis';
+import { STAGES, STAGE_TITLES, stageKey, upstreamOf, type KeyInputs } from './stageGraph';
+import type { FlatSettings } from './settings';
+import type { AppState, SliceCreator } from './types';
 
-export const STAGES: readonly StageName[] = ['float', 'calibration', 'validation', 'qat', 'convert', 'fixed', 'check', 'compile', 'sensitivity'];
+export { STAGES } from './stageGraph';
 
-export type StageState = 'idle' | 'running' | 'done' | 'stale' | 'failed';
+/** What the page shows for a stage. */
+export type StageState = 'idle' | 'running' | 'done' | 'stale' | 'failed' | 'unavailable';
 
-export interface StageStatus {
-  state: StageState;
+export interface StageRecord<K extends StageName = StageName> {
+  status: 'idle' | 'running' | 'done' | 'failed';
   progress: StageProgress | null;
+  /** Training metrics of the run in progress (the result's history replaces them). */
+  live: MetricPoint[];
   error: string | null;
+  /** The last result, kept when a later run fails or is cancelled. */
+  result: StageResults[K] | null;
+  /** stageKey when the result's run started. */
+  inputKey: string | null;
+  startedAt: number | null;
 }
+
+export type StageRecords = { [K in StageName]: StageRecord<K> };
 
 export interface PipelineSlice {
-  stages: Record<StageName, StageStatus>;
+  stages: StageRecords;
+  /** Which stages this build's worker can run (availability.ts). */
+  availability: Readonly<Record<StageName, Availability>>;
+  /** Runs one stage with the current code and settings (`settings` first become overrides). */
+  runStage<K extends StageName>(stage: K, settings?: FlatSettings): Promise<StageResults[K]>;
+  /** Runs every stage up to `target` whose result is not current, in order. */
+  runPipeline(target: StageName): Promise<void>;
+  /** Cancels the running stage; its previous result stays. */
+  cancelStage(): boolean;
   stageStarted(stage: StageName): void;
   stageProgress(progress: StageProgress): void;
-  stageFinished(stage: StageName): void;
+  stageFinished<K extends StageName>(stage: K, result: StageResults[K], inputKey: string): void;
   stageFailed(stage: StageName, message: string): void;
-  /** Marks every finished stage stale (called by edits and setting changes). */
-  invalidateStages(): void;
+  /** Puts saved records back (after a reload). */
+  restoreStages(records: Partial<StageRecords>): void;
 }
 
-const IDLE: StageStatus = { state: 'idle', progress: null, error: null };
+const MAX_LIVE_POINTS = 4000;
 
-export const createPipelineSlice: SliceCreator<PipelineSlice> = () => (set) => {
-  const update = (stage: StageName, change: (status: StageStatus) => StageStatus) =>
-    set((state) => ({ stages: { ...state.stages, [stage]: change(state.stages[stage]) } }));
+export function idleRecord<K extends StageName>(): StageRecord<K> {
+  return { status: 'idle', progress: null, live: [], error: null, result: null, inputKey: null, startedAt: null };
+}
+
+export function keyInputs(state: AppState): KeyInputs {
+  const runIds: KeyInputs['runIds'] = {};
+  for (const stage of STAGES) {
+    const result = state.stages[stage].result;
+    if (result) runIds[stage] = result.runId;
+  }
+  const analysis = state.analysis.key && state.analysis.result ? { key: state.analysis.key, result: state.analysis.result } : null;
+  return { files: state.files, settings: state.settings, analysis, runIds };
+}
+
+/** Whether a stage's result matches the current inputs and was built on current results. */
+export function isFresh(state: AppState, stage: StageName, inputs: KeyInputs = keyInputs(state), seen = new Set<StageName>()): boolean {
+  const record = state.stages[stage];
+  if (!record.result || record.inputKey !== stageKey(stage, inputs)) return false;
+  if (seen.has(stage)) return true;
+  seen.add(stage);
+  return upstreamOf(stage, state.settings).every((up) => isFresh(state, up, inputs, seen));
+}
+
+export function stageView(state: AppState, stage: StageName): StageState {
+  if (!state.availability[stage].available) return 'unavailable';
+  const record = state.stages[stage];
+  if (record.status === 'running') return 'running';
+  if (record.status === 'failed') return 'failed';
+  if (!record.result) return 'idle';
+  return isFresh(state, stage) ? 'done' : 'stale';
+}
+
+/** Why a stage cannot start now (null when it can). */
+export function blockedReason(state: AppState, stage: StageName): string | null {
+  const availability = state.availability[stage];
+  if (!availability.available) return `${STAGE_TITLES[stage]} is not available: ${availability.reason}`;
+  const running = STAGES.find((s) => state.stages[s].status === 'running');
+  if (running) return `${STAGE_TITLES[running]} is running: wait for it or cancel it first`;
+  if (state.gpu.status !== 'ready') {
+    const why = state.gpu.status === 'unavailable' ? state.gpu.reason : state.gpu.status === 'pending' ? 'the GPU is still opening' : state.gpu.message;
+    return `${STAGE_TITLES[stage]} needs WebGPU: ${why}`;
+  }
+  if (state.dataset.status === 'error') return `${STAGE_TITLES[stage]} needs the dataset, which failed to load: ${state.dataset.error}`;
+  return null;
+}
+
+/** Why the results a stage builds on are not usable (null when they all are current). */
+export function upstreamProblem(state: AppState, stage: StageName): string | null {
+  for (const up of upstreamOf(stage, state.settings)) {
+    const view = stageView(state, up);
+    if (view === 'done') continue;
+    const what =
+      view === 'stale'
+        ? `${up} is stale (the code, its settings or what it built on changed since it ran)`
+        : view === 'failed'
+          ? `${up} failed`
+          : view === 'unavailable'
+            ? `${up} is not available in this build`
+            : `${up} has not run`;
+    return `${stage} needs a current ${up} result, and ${what}: run ${up} first`;
+  }
+  return null;
+}
+
+let runCounter = 0;
+export function newRunId(stage: StageName): string {
+  runCounter++;
+  return `${stage}-${Date.now().toString(36)}-${runCounter.toString(36)}`;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export const createPipelineSlice: SliceCreator<PipelineSlice> = (services) => (set, get, api) => {
+  const update = <K extends StageName>(stage: K, change: (record: StageRecord<K>) => StageRecord<K>) =>
+    set((state) => ({ stages: { ...state.stages, [stage]: change(state.stages[stage] as StageRecord<K>) } }));
+
+  async function waitForDataset(): Promise<void> {
+    if (get().dataset.status === 'ready') return;
+    if (get().dataset.status === 'idle') void get().loadDataset();
+    await new Promise<void>((resolve) => {
+      const off = api.subscribe((state) => {
+        if (state.dataset.status !== 'loading' && state.dataset.status !== 'idle') {
+          off();
+          resolve();
+        }
+      });
+    });
+    if (get().dataset.status !== 'ready') throw new Error(`The dataset failed to load: ${get().dataset.error}`);
+  }
+
   return {
-    stages: Object.fromEntries(STAGES.map((stage) => [stage, IDLE])) as Record<StageName, StageStatus>,
-    stageStarted: (stage) => update(stage, () => ({ state: 'running', progress: null, error: null })),
+    stages: Object.fromEntries(STAGES.map((stage) => [stage, idleRecord()])) as StageRecords,
+    availability: services.availability ?? STAGE_AVAILABILITY,
+
+    async runStage(stage, settings) {
+      const s = get();
+      if (!STAGES.includes(stage)) throw new Error(`Unknown stage ${JSON.stringify(stage)} (stages: ${STAGES.join(', ')})`);
+      if (settings !== undefined) s.setStageSettings(stage, settings);
+      const blocked = blockedReason(get(), stage);
+      if (blocked) throw new Error(blocked);
+      // Claim the stage at once, so a second Run cannot start while the code is checked.
+      update(stage, (record) => ({ ...record, status: 'running', progress: null, live: [], error: null, startedAt: Date.now() }));
+      const release = (status: StageRecord['status'], error: string | null) =>
+        update(stage, (record) => ({ ...record, status, error, progress: null, live: [] }));
+      try {
+        await waitForDataset();
+        const analysis = await get().checkCode();
+        if (!analysis.ok) {
+          const first = analysis.diagnostics[0];
+          throw new Error(`The code has ${analysis.diagnostics.length === 1 ? 'an error' : `${analysis.diagnostics.length} errors`}: ${first ? formatDiagnostic(first) : 'unknown'}`);
+        }
+      } catch (error) {
+        if (error instanceof CancelledError) {
+          release(get().stages[stage].result ? 'done' : 'idle', 'cancelled');
+          throw new Error(`${stage}: cancelled`);
+        }
+        release('failed', message(error));
+        throw error instanceof Error ? error : new Error(message(error));
+      }
+      // The stage is 'running' here; check what it builds on as if it were not.
+      const problem = upstreamProblem(get(), stage);
+      if (problem) {
+        release(get().stages[stage].result ? 'done' : 'idle', null);
+        throw new Error(problem);
+      }
+      const state = get();
+      const inputs = keyInputs(state);
+      const inputKey = stageKey(stage, inputs);
+      const upstream: Partial<Record<StageName, string>> = {};
+      for (const up of upstreamOf(stage, state.settings)) upstream[up] = inputs.runIds[up]!;
+      try {
+        const result = (await services.client.request(
+          stage,
+          { files: { ...state.files }, settings: structuredClone(state.settings), runId: newRunId(stage), inputs: upstream },
+          { onProgress: (progress) => get().stageProgress({ ...progress, stage }) },
+        )) as StageResults[typeof stage];
+        get().stageFinished(stage, result, inputKey);
+        return result;
+      } catch (error) {
+        if (error instanceof CancelledError) {
+          release(get().stages[stage].result ? 'done' : 'idle', 'cancelled');
+          throw new Error(`${stage}: cancelled`);
+        }
+        get().stageFailed(stage, message(error));
+        throw error instanceof Error ? error : new Error(message(error));
+      }
+    },
+
+    async runPipeline(target) {
+      const needed = new Set<StageName>();
+      const visit = (stage: StageName) => {
+        if (needed.has(stage)) return;
+        needed.add(stage);
+        for (const up of upstreamOf(stage, get().settings)) visit(up);
+      };
+      visit(target);
+      for (const stage of STAGES) {
+        if (!needed.has(stage)) continue;
+        // The code check first: it decides whether float results are still current.
+        await get().checkCode();
+        if (stage !== target && stageView(get(), stage) === 'done') continue;
+        await get().runStage(stage);
+      }
+    },
+
+    cancelStage() {
+      return services.client.cancelLane('stage');
+    },
+
+    stageStarted: (stage) => update(stage, (record) => ({ ...record, status: 'running', progress: null, live: [], error: null, startedAt: Date.now() })),
+
     stageProgress: (progress) =>
-      update(progress.stage, (status) => (status.state === 'running' ? { ...status, progress } : status)),
-    stageFinished: (stage) => update(stage, (status) => ({ ...status, state: 'done', error: null })),
-    stageFailed: (stage, message) => update(stage, (status) => ({ ...status, state: 'failed', error: message })),
-    invalidateStages: () =>
+      update(progress.stage, (record) => {
+        if (record.status !== 'running') return record;
+        let live = record.live;
+        if (progress.loss !== undefined && progress.step !== undefined) {
+          const point: MetricPoint = {
+            step: progress.step,
+            epoch: progress.epoch ?? 0,
+            loss: progress.loss,
+            accuracy: progress.accuracy ?? NaN,
+            lr: progress.lr ?? NaN,
+          };
+          live = live.length >= MAX_LIVE_POINTS ? [...live.filter((_, i) => i % 2 === 0), point] : [...live, point];
+        }
+        return { ...record, progress, live };
+      }),
+
+    stageFinished: (stage, result, inputKey) =>
+      update(stage, (record) => ({ ...record, status: 'done', progress: null, live: [], error: null, result, inputKey })),
+
+    stageFailed: (stage, error) => update(stage, (record) => ({ ...record, status: 'failed', progress: null, live: [], error })),
+
+    restoreStages: (records) =>
       set((state) => {
-        const stale = STAGES.filter((stage) => state.stages[stage].state === 'done');
-        if (stale.length === 0) return {};
         const stages = { ...state.stages };
-        for (const stage of stale) stages[stage] = { ...stages[stage], state: 'stale' };
+        for (const stage of STAGES) {
+          const saved = records[stage];
+          // A stage that started in this page since is newer than what was saved.
+          if (saved && state.stages[stage].status === 'idle' && !state.stages[stage].result) {
+            (stages as Record<StageName, StageRecord>)[stage] = { ...idleRecord(), ...saved, progress: null, live: [] } as StageRecord;
+          }
+        }
         return { stages };
       }),
   };

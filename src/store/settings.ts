@@ -1,16 +1,64 @@
-/** Stage settings, validated as they come in (from the page or `window.qatPlayground`). */
-import type { TrainSettings } from '../pipeline/types';
+/**
+ * Stage settings. The page keeps *overrides* only: a value a person typed (or `run(stage, settings)` /
+ * a share link gave). A stage's effective value is its default, then qconfig.ts's value for that stage
+ * (`defineConfig({ qat: { lr: 0.001 } })`), then the override; the worker resolves it (it has qconfig.ts).
+ *
+ * Settings come in groups: `data` (subsets and seed, shared by every stage) and one group per stage that
+ * has settings of its own. The automation API takes flat objects (`{ trainSubset: 512, epochs: 1 }`) and
+ * sorts the keys into the data group and the stage's group.
+ */
+import type { StageName, TrainSettings } from '../pipeline/types';
 import type { SliceCreator } from './types';
 
-export interface PlaygroundSettings extends TrainSettings {
-  /** Batches the calibration stage observes (Horizon's default is 100). */
-  calibrationBatches: number;
+export interface DataSettings {
+  /** Training images used (the first N after a seeded shuffle); 0 = all 60,000. */
+  trainSubset: number;
+  /** Test images evaluated; 0 = all 10,000. */
+  testSubset: number;
+  seed: number;
 }
 
+export type TrainStageSettings = Omit<TrainSettings, keyof DataSettings>;
+
+export interface CalibrationSettings {
+  /** Batches the calibration stage observes (Horizon's default is 100). */
+  calibrationBatches: number;
+  batchSize: number;
+}
+
+export interface ConvertSettings {
+  /** Requantization: an integer multiplier and shift (a chip, gemmlowp) or float32 rounding (PyTorch qnnpack, ONNX Runtime). */
+  requantMode: 'multiplier' | 'float';
+  /** Which fake-quant model becomes the integer model. */
+  from: 'qat' | 'calibration';
+}
+
+export interface CheckSettings {
+  /** Target profile of check_model. */
+  march: string;
+}
+
+export interface SettingGroups {
+  data: DataSettings;
+  float: TrainStageSettings;
+  calibration: CalibrationSettings;
+  qat: TrainStageSettings;
+  convert: ConvertSettings;
+  check: CheckSettings;
+}
+
+export type SettingGroup = keyof SettingGroups;
+export const SETTING_GROUPS: readonly SettingGroup[] = ['data', 'float', 'calibration', 'qat', 'convert', 'check'];
+
+export type SettingsOverrides = { [G in SettingGroup]: Partial<SettingGroups[G]> };
+
+/** A flat settings object as `run(stage, settings)` and `setSettings` take it. */
+export type FlatSettings = Partial<DataSettings & TrainStageSettings & CalibrationSettings & ConvertSettings & CheckSettings>;
+
+export const DEFAULT_DATA: DataSettings = { trainSubset: 0, testSubset: 0, seed: 0 };
+
 /** The float recipe of the reference CNN: SGD(lr 0.05, momentum 0.9, weight decay 4e-5), batch 64, 3 epochs. */
-export const DEFAULT_SETTINGS: PlaygroundSettings = {
-  trainSubset: 0,
-  testSubset: 0,
+export const DEFAULT_FLOAT: TrainStageSettings = {
   epochs: 3,
   batchSize: 64,
   lr: 0.05,
@@ -22,9 +70,40 @@ export const DEFAULT_SETTINGS: PlaygroundSettings = {
   gamma: 0.1,
   milestones: [],
   warmupEpochs: 0,
-  seed: 0,
-  calibrationBatches: 100,
 };
+
+/** Horizon's QAT recommendation: lr 0.001, about 10% of the float epochs, weight decay as in float, SGD. */
+export const DEFAULT_QAT: TrainStageSettings = { ...DEFAULT_FLOAT, epochs: 1, lr: 0.001 };
+
+const DEFAULTS: SettingGroups = {
+  data: DEFAULT_DATA,
+  float: DEFAULT_FLOAT,
+  calibration: { calibrationBatches: 100, batchSize: 64 },
+  qat: DEFAULT_QAT,
+  convert: { requantMode: 'multiplier', from: 'qat' },
+  check: { march: 'int8_int16' },
+};
+export const DEFAULT_GROUPS: Readonly<SettingGroups> = Object.freeze(DEFAULTS);
+
+export function emptyOverrides(): SettingsOverrides {
+  return { data: {}, float: {}, calibration: {}, qat: {}, convert: {}, check: {} };
+}
+
+/** The group a stage's own settings live in (stages without settings of their own use only `data`). */
+export function stageGroup(stage: StageName): Exclude<SettingGroup, 'data'> | null {
+  switch (stage) {
+    case 'float':
+    case 'calibration':
+    case 'qat':
+    case 'convert':
+    case 'check':
+      return stage;
+    case 'compile':
+      return 'check';
+    default:
+      return null;
+  }
+}
 
 type Check = (value: unknown) => string | null;
 
@@ -36,10 +115,9 @@ const oneOf = (...options: string[]): Check => (v) =>
   typeof v === 'string' && options.includes(v) ? null : `one of ${options.map((o) => `'${o}'`).join(', ')}`;
 const milestones: Check = (v) =>
   Array.isArray(v) && v.every((m, i) => Number.isInteger(m) && m > 0 && (i === 0 || m > v[i - 1])) ? null : 'increasing positive integers';
+const name: Check = (v) => (typeof v === 'string' && /^[\w.-]{1,40}$/.test(v) ? null : 'a profile name');
 
-const CHECKS: { [K in keyof PlaygroundSettings]: Check } = {
-  trainSubset: count(0),
-  testSubset: count(0),
+const TRAIN_CHECKS: { [K in keyof TrainStageSettings]: Check } = {
   epochs: count(1),
   batchSize: count(1),
   lr: positive,
@@ -51,36 +129,128 @@ const CHECKS: { [K in keyof PlaygroundSettings]: Check } = {
   gamma: positive,
   milestones,
   warmupEpochs: count(0),
-  seed: count(0),
-  calibrationBatches: count(1),
 };
 
-/** Checks a partial settings object; throws one error listing every bad or unknown key. */
-export function validateSettings(patch: Record<string, unknown>): Partial<PlaygroundSettings> {
+const CHECKS: { [G in SettingGroup]: { [K in keyof SettingGroups[G]]: Check } } = {
+  data: { trainSubset: count(0), testSubset: count(0), seed: count(0) },
+  float: TRAIN_CHECKS,
+  calibration: { calibrationBatches: count(1), batchSize: count(1) },
+  qat: TRAIN_CHECKS,
+  convert: { requantMode: oneOf('multiplier', 'float'), from: oneOf('qat', 'calibration') },
+  check: { march: name },
+};
+
+/** Checks one group's patch; returns the problems (empty when every key is known and good). */
+function groupProblems(group: SettingGroup, patch: Record<string, unknown>): string[] {
+  const checks = CHECKS[group] as Record<string, Check>;
   const problems: string[] = [];
   for (const [key, value] of Object.entries(patch)) {
-    const check = CHECKS[key as keyof PlaygroundSettings];
+    const check = checks[key] as Check | undefined;
     if (!check) {
-      problems.push(`unknown setting '${key}' (known: ${Object.keys(CHECKS).join(', ')})`);
+      problems.push(`unknown ${group} setting '${key}' (known: ${Object.keys(checks).join(', ')})`);
       continue;
     }
+    // undefined removes an override (see mergeOverrides).
+    if (value === undefined) continue;
     const expected = check(value);
     if (expected) problems.push(`${key} must be ${expected}, got ${JSON.stringify(value)}`);
   }
+  return problems;
+}
+
+/** Checks a grouped patch (`{ qat: { lr: 0.01 } }`); throws one error listing every bad or unknown key. */
+export function validateOverrides(patch: unknown): Partial<SettingsOverrides> {
+  if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw new Error(`Settings: expected an object of groups, got ${JSON.stringify(patch)}`);
+  const problems: string[] = [];
+  for (const [group, values] of Object.entries(patch)) {
+    if (!SETTING_GROUPS.includes(group as SettingGroup)) {
+      problems.push(`unknown settings group '${group}' (groups: ${SETTING_GROUPS.join(', ')})`);
+    } else if (!values || typeof values !== 'object' || Array.isArray(values)) {
+      problems.push(`${group} must be an object of settings`);
+    } else {
+      problems.push(...groupProblems(group as SettingGroup, values as Record<string, unknown>));
+    }
+  }
   if (problems.length) throw new Error(`Settings: ${problems.join('; ')}`);
-  return patch as Partial<PlaygroundSettings>;
+  return patch as Partial<SettingsOverrides>;
+}
+
+/**
+ * Sorts a flat patch for `stage` into groups: data keys to `data`, the rest to the stage's group.
+ * Throws one error naming every key the stage does not have and every bad value.
+ */
+export function groupFlatSettings(stage: StageName, flat: unknown): Partial<SettingsOverrides> {
+  if (!flat || typeof flat !== 'object' || Array.isArray(flat)) throw new Error(`Settings for ${stage}: expected an object, got ${JSON.stringify(flat)}`);
+  const group = stageGroup(stage);
+  const out: Partial<Record<SettingGroup, Record<string, unknown>>> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(flat)) {
+    const target: SettingGroup | null = key in CHECKS.data ? 'data' : group && key in CHECKS[group] ? group : null;
+    if (!target) {
+      const known = [...Object.keys(CHECKS.data), ...(group ? Object.keys(CHECKS[group]) : [])];
+      problems.push(`${stage} has no setting '${key}' (its settings: ${known.join(', ')})`);
+      continue;
+    }
+    (out[target] ??= {})[key] = value;
+  }
+  for (const [g, values] of Object.entries(out)) problems.push(...groupProblems(g as SettingGroup, values));
+  if (problems.length) throw new Error(`Settings: ${problems.join('; ')}`);
+  return out as Partial<SettingsOverrides>;
+}
+
+/**
+ * Overrides with `patch` applied; `undefined` removes an override. A value equal to the default is kept:
+ * qconfig.ts may set another value, and the override must still win over it.
+ */
+export function mergeOverrides(current: SettingsOverrides, patch: Partial<SettingsOverrides>): SettingsOverrides {
+  const next = { ...current };
+  for (const group of SETTING_GROUPS) {
+    const values = patch[group];
+    if (!values) continue;
+    const merged: Record<string, unknown> = { ...current[group] };
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) delete merged[key];
+      else merged[key] = value;
+    }
+    (next as Record<SettingGroup, unknown>)[group] = merged;
+  }
+  return next;
+}
+
+export function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** A group's values as the page shows them: default ← qconfig.ts (when known) ← override. */
+export function effectiveGroup<G extends SettingGroup>(
+  group: G,
+  overrides: SettingsOverrides,
+  fromQconfig: Partial<SettingGroups[G]> = {},
+): SettingGroups[G] {
+  return { ...DEFAULT_GROUPS[group], ...fromQconfig, ...overrides[group] } as SettingGroups[G];
 }
 
 export interface SettingsSlice {
-  settings: PlaygroundSettings;
-  setSettings(patch: Partial<PlaygroundSettings>): void;
+  settings: SettingsOverrides;
+  /** Applies a grouped patch (`{ data: { trainSubset: 512 }, qat: { epochs: 1 } }`); validates everything first. */
+  updateSettings(patch: Partial<SettingsOverrides>): void;
+  /** Applies a flat patch to `stage`'s settings (data keys go to the shared group). */
+  setStageSettings(stage: StageName, flat: FlatSettings): void;
+  /** Drops every override of one group (back to qconfig.ts / the defaults). */
+  resetSettings(group?: SettingGroup): void;
 }
 
-export const createSettingsSlice: SliceCreator<SettingsSlice> = () => (set, get) => ({
-  settings: { ...DEFAULT_SETTINGS },
-  setSettings(patch) {
-    const valid = validateSettings(patch as Record<string, unknown>);
-    set((state) => ({ settings: { ...state.settings, ...valid } }));
-    get().invalidateStages();
+export const createSettingsSlice: SliceCreator<SettingsSlice> = () => (set) => ({
+  settings: emptyOverrides(),
+  updateSettings(patch) {
+    const valid = validateOverrides(patch);
+    set((state) => ({ settings: mergeOverrides(state.settings, valid) }));
+  },
+  setStageSettings(stage, flat) {
+    const grouped = groupFlatSettings(stage, flat);
+    set((state) => ({ settings: mergeOverrides(state.settings, grouped) }));
+  },
+  resetSettings(group) {
+    set((state) => ({ settings: group ? { ...state.settings, [group]: {} } : emptyOverrides() }));
   },
 });

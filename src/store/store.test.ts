@@ -1,57 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { EXAMPLES } from '../dsl/examples';
 import { DEFAULT_SOURCES } from '../editor/defaultSources';
-import {
-  CancelledError,
-  type DatasetReport,
-  type OperationName,
-  type ParamsOf,
-  type ProgressOf,
-  type ResultOf,
-  type WorkerEvent,
-} from '../worker/protocol';
+import { CancelledError } from '../worker/protocol';
 import { WorkerError } from '../worker/client';
 import { createAutomationApi } from './automation';
 import { connectWorkerEvents, createAppStore } from './index';
-import { DEFAULT_SETTINGS } from './settings';
-import type { AppServices } from './types';
+import { DEFAULT_GROUPS, effectiveGroup, emptyOverrides } from './settings';
+import { fakeServices, report } from './testing';
 
-type Script = {
-  [K in OperationName]?: (params: ParamsOf<K>, onProgress: (p: ProgressOf<K>) => void) => Promise<ResultOf<K>>;
-};
-
-function fakeServices(script: Script) {
-  const requests: { op: OperationName; params: unknown }[] = [];
-  const listeners = new Set<(event: WorkerEvent) => void>();
-  const client: AppServices['client'] = {
-    request(op, params, options = {}) {
-      requests.push({ op, params });
-      const handler = script[op] as ((p: unknown, progress: (p: unknown) => void) => Promise<never>) | undefined;
-      if (!handler) return Promise.reject(new Error(`no scripted answer for ${op}`));
-      return handler(params, (p) => options.onProgress?.(p as never));
-    },
-    cancelLane: () => false,
-    onEvent(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
-  const services: AppServices = { client, datasetUrl: 'http://127.0.0.1/datasets/fashion-mnist/', samplesPerClass: 2 };
-  return { services, requests, emit: (event: WorkerEvent) => listeners.forEach((l) => l(event)) };
-}
-
-const report: DatasetReport = {
-  name: 'Fashion-MNIST',
-  classes: ['T-shirt/top', 'Trouser'],
-  train: { count: 60000, height: 28, width: 28 },
-  test: { count: 10000, height: 28, width: 28 },
-  pixelMean: 0.286,
-  pixelStd: 0.353,
-  normalization: { mean: 0.286, std: 0.353 },
-  samples: { height: 28, width: 28, pixels: new Uint8Array(4 * 784), labels: [0, 1, 0, 1] },
-  fromCache: false,
-  compressedBytes: 30_878_551,
-  seconds: 1.5,
-};
+const noLink = { shareLink: () => 'http://127.0.0.1/#' };
 
 describe('code slice', () => {
   it('starts with the default files and switches the active one', () => {
@@ -63,17 +20,13 @@ describe('code slice', () => {
     expect(store.getState().activeFile).toBe('qconfig.ts');
   });
 
-  it('sets a file and marks finished stages stale, but not when the text is unchanged', () => {
+  it('sets a file, leaving the state object alone when the text is unchanged', () => {
     const store = createAppStore(fakeServices({}).services);
-    const s = store.getState();
-    s.stageStarted('float');
-    s.stageFinished('float');
-    s.setSource('model.ts', DEFAULT_SOURCES['model.ts']);
-    expect(store.getState().stages.float.state).toBe('done');
-    s.setSource('qconfig.ts', '// empty');
+    const files = store.getState().files;
+    store.getState().setSource('model.ts', DEFAULT_SOURCES['model.ts']);
+    expect(store.getState().files).toBe(files);
+    store.getState().setSource('qconfig.ts', '// empty');
     expect(store.getState().files['qconfig.ts']).toBe('// empty');
-    expect(store.getState().stages.float.state).toBe('stale');
-    expect(store.getState().stages.qat.state).toBe('idle');
   });
 
   it('rejects unknown files and non-string text with a message naming the files', () => {
@@ -82,6 +35,26 @@ describe('code slice', () => {
       `Unknown file "main.ts": the editor has 'model.ts' and 'qconfig.ts'`,
     );
     expect(() => store.getState().setSource('model.ts', 42 as unknown as string)).toThrow('the text must be a string, got number');
+  });
+
+  it('loads a gallery example and keeps edited files for one undo', () => {
+    const store = createAppStore(fakeServices({}).services);
+    const s = store.getState();
+    const int16 = EXAMPLES.find((e) => e.id === 'int16')!;
+    // Unedited default example: nothing worth an undo.
+    s.loadExample('int16');
+    expect(store.getState().files).toEqual(int16.files);
+    expect(store.getState().undo).toBeNull();
+    s.setSource('model.ts', '// my edit');
+    s.setActiveFile('qconfig.ts');
+    s.loadExample('residual');
+    expect(store.getState().files['model.ts']).toBe(EXAMPLES.find((e) => e.id === 'residual')!.files['model.ts']);
+    expect(store.getState().activeFile).toBe('model.ts');
+    expect(store.getState().undo).toMatchObject({ example: 'residual', files: { 'model.ts': '// my edit' } });
+    s.undoExample();
+    expect(store.getState().files).toEqual({ 'model.ts': '// my edit', 'qconfig.ts': int16.files['qconfig.ts'] });
+    expect(store.getState().undo).toBeNull();
+    expect(() => s.loadExample('nope')).toThrow('Unknown example "nope" (examples: reference_cnn, residual, small_model, add_net, freeze_backbone, int16)');
   });
 });
 
@@ -177,61 +150,69 @@ describe('dataset slice', () => {
 });
 
 describe('settings slice', () => {
-  it('starts from the float recipe and applies valid changes', () => {
+  it('keeps overrides by group; effective values are default, then qconfig.ts, then override', () => {
     const store = createAppStore(fakeServices({}).services);
-    expect(store.getState().settings).toEqual(DEFAULT_SETTINGS);
-    expect(DEFAULT_SETTINGS).toMatchObject({ lr: 0.05, momentum: 0.9, weightDecay: 4e-5, batchSize: 64, epochs: 3 });
-    store.getState().setSettings({ trainSubset: 2000, lr: 0.01, schedule: 'multistep', milestones: [1, 2] });
-    expect(store.getState().settings).toMatchObject({ trainSubset: 2000, lr: 0.01, schedule: 'multistep', milestones: [1, 2], epochs: 3 });
+    expect(store.getState().settings).toEqual(emptyOverrides());
+    expect(DEFAULT_GROUPS.float).toMatchObject({ lr: 0.05, momentum: 0.9, weightDecay: 4e-5, batchSize: 64, epochs: 3 });
+    store.getState().setStageSettings('qat', { trainSubset: 2000, lr: 0.01, schedule: 'multistep', milestones: [1, 2] });
+    expect(store.getState().settings).toEqual({
+      ...emptyOverrides(),
+      data: { trainSubset: 2000 },
+      qat: { lr: 0.01, schedule: 'multistep', milestones: [1, 2] },
+    });
+    expect(effectiveGroup('qat', store.getState().settings, { lr: 0.002, epochs: 2 })).toMatchObject({ lr: 0.01, epochs: 2, momentum: 0.9 });
+    store.getState().updateSettings({ qat: { lr: undefined } });
+    expect(store.getState().settings.qat).toEqual({ schedule: 'multistep', milestones: [1, 2] });
+    store.getState().resetSettings('qat');
+    expect(store.getState().settings.qat).toEqual({});
   });
 
   it('rejects bad values and unknown keys, listing all of them, and changes nothing', () => {
     const store = createAppStore(fakeServices({}).services);
     expect(() =>
-      store.getState().setSettings({ batchSize: 0, lr: -1, optimizer: 'rmsprop', milestones: [3, 2], epoch: 2 } as never),
+      store.getState().setStageSettings('float', { batchSize: 0, lr: -1, optimizer: 'rmsprop', milestones: [3, 2], epoch: 2 } as never),
     ).toThrow(
-      "Settings: batchSize must be an integer ≥ 1, got 0; lr must be a number > 0, got -1; optimizer must be one of 'sgd', 'adam', 'adamw', got \"rmsprop\"; milestones must be increasing positive integers, got [3,2]; unknown setting 'epoch'",
+      "Settings: float has no setting 'epoch' (its settings: trainSubset, testSubset, seed, epochs, batchSize, lr, momentum, weightDecay, optimizer, schedule, stepSize, gamma, milestones, warmupEpochs); batchSize must be an integer ≥ 1, got 0; lr must be a number > 0, got -1; optimizer must be one of 'sgd', 'adam', 'adamw', got \"rmsprop\"; milestones must be increasing positive integers, got [3,2]",
     );
-    expect(store.getState().settings).toEqual(DEFAULT_SETTINGS);
-  });
-});
-
-describe('pipeline slice', () => {
-  it('moves a stage through running, progress, done and failed', () => {
-    const store = createAppStore(fakeServices({}).services);
-    const s = store.getState();
-    s.stageProgress({ stage: 'qat', fraction: 0.5 });
-    expect(store.getState().stages.qat.progress).toBeNull();
-    s.stageStarted('qat');
-    s.stageProgress({ stage: 'qat', fraction: 0.5, loss: 0.4 });
-    expect(store.getState().stages.qat).toEqual({ state: 'running', progress: { stage: 'qat', fraction: 0.5, loss: 0.4 }, error: null });
-    s.stageFailed('qat', 'qat: loss is NaN at step 12 (first non-finite output: conv2)');
-    expect(store.getState().stages.qat).toMatchObject({ state: 'failed', error: 'qat: loss is NaN at step 12 (first non-finite output: conv2)' });
-    s.stageStarted('qat');
-    s.stageFinished('qat');
-    expect(store.getState().stages.qat).toMatchObject({ state: 'done', error: null });
-    s.setSettings({ epochs: 1 });
-    expect(store.getState().stages.qat.state).toBe('stale');
+    expect(() => store.getState().setStageSettings('validation', { lr: 0.1 })).toThrow("validation has no setting 'lr' (its settings: trainSubset, testSubset, seed)");
+    expect(() => store.getState().updateSettings({ qat: { lrate: 1 } } as never)).toThrow("unknown qat setting 'lrate'");
+    expect(store.getState().settings).toEqual(emptyOverrides());
   });
 });
 
 describe('window.qatPlayground', () => {
-  it('gets and sets sources through the store actions and reports a JSON snapshot', async () => {
+  it('gets and sets sources and settings through the store actions and reports a JSON snapshot', async () => {
     const store = createAppStore(fakeServices({ dataset: async () => report }).services);
-    const api = createAutomationApi(store);
+    const api = createAutomationApi(store, { shareLink: () => 'http://127.0.0.1/#s1=x' });
     api.setSource('qconfig.ts', 'export const qat_qconfig_setter = [];');
     expect(store.getState().files['qconfig.ts']).toBe('export const qat_qconfig_setter = [];');
     expect(api.getSource('model.ts')).toBe(DEFAULT_SOURCES['model.ts']);
     expect(() => api.getSource('x.ts' as 'model.ts')).toThrow('Unknown file "x.ts"');
+    api.setSettings({ trainSubset: 512, testSubset: 256 });
+    api.setSettings({ epochs: 1, lr: 0.002 }, 'qat');
+    api.setSettings({ calibration: { calibrationBatches: 4 } });
+    expect(() => api.setSettings({ epochs: 1 })).toThrow("setSettings: 'epochs' belong to a stage: pass it, e.g. setSettings(patch, 'qat')");
+    expect(store.getState().settings).toMatchObject({ data: { trainSubset: 512, testSubset: 256 }, qat: { epochs: 1, lr: 0.002 }, calibration: { calibrationBatches: 4 } });
     await store.getState().loadDataset();
     const state = api.state();
     expect(JSON.parse(JSON.stringify(state))).toEqual(state);
     expect(state).toMatchObject({
       activeFile: 'model.ts',
+      example: null,
       gpu: { status: 'pending' },
       dataset: { status: 'ready', train: 60000, test: 10000, samples: 4, error: null },
-      stages: { float: { state: 'idle', error: null } },
+      code: { status: 'idle', current: false, diagnostics: [] },
+      stages: { float: { state: 'unavailable', error: null, accuracy: null } },
     });
+    expect(api.shareLink()).toBe('http://127.0.0.1/#s1=x');
+    expect(api.examples().map((e) => e.id)).toContain('add_net');
     expect(Object.isFrozen(api)).toBe(true);
+  });
+
+  it('rejects run() of an unknown or unavailable stage with the reason', async () => {
+    const store = createAppStore(fakeServices({}).services);
+    const api = createAutomationApi(store, noLink);
+    await expect(api.run('bake' as 'float')).rejects.toThrow('Unknown stage "bake" (stages: float, calibration, validation, qat, convert, fixed, check, compile, sensitivity)');
+    await expect(api.run('sensitivity')).rejects.toThrow('Sensitivity is not available: sensitivity analysis (issue 8) is not in this build yet');
   });
 });

@@ -19,7 +19,7 @@ function AdapterChip() {
   );
 }
 
-export function App() {
+export function App(_props: { shareLink: () => string }) {
   return (
     <div className="app">
       <header className="app-header">

@@ -6,10 +6,15 @@ import { FASHION_MNIST_CLASSES } from '../data/idx';
 import { loadFashionMnist, pickSamples, pixelStats, type RawDataset } from '../data/fashionMnist';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD } from '../data/idx';
 import type { CacheLike } from '../data/loader';
-import type { Handlers } from './host';
+import type { StageName } from '../pipeline/types';
+import { analyzeSources } from './analyze';
+import { ArtifactStore } from './artifacts';
+import type { Handler, HandlerContext, Handlers } from './host';
 import { openGpu } from './gpu';
 import type { DatasetReport, WorkerEvent } from './protocol';
+import { STAGE_RUNNERS, runStage, type StageRunners } from './stages';
 import type { WorkerState } from './state';
+import { histogramOf } from './histogram';
 
 export const DATASET_CACHE = 'qat-playground-datasets-v1';
 
@@ -18,10 +23,42 @@ export interface WorkerEnv {
   fetch: (url: string, init?: RequestInit) => Promise<Response>;
   openCache: () => Promise<CacheLike | null>;
   emit: (event: WorkerEvent) => void;
+  /** Where checkpoints outlive the worker (memory only when omitted). */
+  artifacts?: ArtifactStore;
+  /** The stage runners (tests give their own). */
+  runners?: StageRunners;
 }
 
 export function createHandlers(state: WorkerState, env: WorkerEnv): Handlers {
+  const artifacts = env.artifacts ?? new ArtifactStore(null);
+  const runners = env.runners ?? STAGE_RUNNERS;
+  function stage<K extends StageName>(name: K): Handler<K> {
+    return (request, context: HandlerContext<K>) =>
+      runStage(name, runners, request, {
+        state,
+        artifacts,
+        signal: context.signal,
+        progress: (p, force) => context.progress(p, force),
+        transfer: (...objects) => context.transfer(...objects),
+      });
+  }
   return {
+    async analyze(params) {
+      return analyzeSources(params.files);
+    },
+    float: stage('float'),
+    calibration: stage('calibration'),
+    validation: stage('validation'),
+    qat: stage('qat'),
+    convert: stage('convert'),
+    fixed: stage('fixed'),
+    check: stage('check'),
+    compile: stage('compile'),
+    sensitivity: stage('sensitivity'),
+    async histogram(params) {
+      return histogramOf(await artifacts.get(params.stage, params.runId), params);
+    },
+
     async gpu() {
       if (state.gpu?.available) return state.gpu;
       const { report } = await openGpu(env.gpu, (message) => {

@@ -33,11 +33,30 @@ function untilAborted(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
 }
 
+/** The operations these tests do not use: each fails if called. */
+function unusedHandlers(): Omit<Handlers, 'gpu' | 'dataset'> {
+  const unused = (op: string) => () => Promise.reject(new Error(`${op}: not used in this test`));
+  return {
+    analyze: unused('analyze'),
+    float: unused('float'),
+    calibration: unused('calibration'),
+    validation: unused('validation'),
+    qat: unused('qat'),
+    convert: unused('convert'),
+    fixed: unused('fixed'),
+    check: unused('check'),
+    compile: unused('compile'),
+    sensitivity: unused('sensitivity'),
+    histogram: unused('histogram'),
+  };
+}
+
 function setup(handlers: Partial<Handlers>, progressIntervalMs = 0) {
   const posted: { message: FromWorker; transfer: Transferable[] }[] = [];
   const all: Handlers = {
     gpu: async () => ({ available: false, reason: 'none' }),
     dataset: async (p) => report(p.samplesPerClass),
+    ...unusedHandlers(),
     ...handlers,
   };
   let clock = 0;
@@ -170,6 +189,7 @@ function connected(handlers: Partial<Handlers>) {
   const all: Handlers = {
     gpu: async () => ({ available: false, reason: 'none' }),
     dataset: async (p) => report(p.samplesPerClass),
+    ...unusedHandlers(),
     ...handlers,
   };
   const host = createWorkerHost(all, { postMessage: (message) => queueMicrotask(() => deliverToClient(structuredClone(message))) });

@@ -8,6 +8,10 @@
  * one running in its lane (the latest wins), and any request can be cancelled by id.
  */
 import type { AdapterSummary } from '../engine/device';
+import type { StageProgress } from '../pipeline/types';
+import type { AnalysisResult, HistogramParams, HistogramResult, SourceTexts, StageRequest, StageResults } from './results';
+
+export type * from './results';
 
 /** What the worker reports about WebGPU: the adapter it opened, or why there is none. */
 export type GpuReport =
@@ -71,10 +75,25 @@ export interface DatasetReport {
   seconds: number;
 }
 
+type StageOperation<K extends keyof StageResults> = { params: StageRequest; progress: StageProgress; result: StageResults[K] };
+
 /** Every operation the worker performs. */
 export interface Operations {
   gpu: { params: Record<string, never>; progress: never; result: GpuReport };
   dataset: { params: DatasetParams; progress: DatasetProgress; result: DatasetReport };
+  /** Evaluate, trace, fuse and prepare the editor files (nothing trains). */
+  analyze: { params: { files: SourceTexts }; progress: never; result: AnalysisResult };
+  float: StageOperation<'float'>;
+  calibration: StageOperation<'calibration'>;
+  validation: StageOperation<'validation'>;
+  qat: StageOperation<'qat'>;
+  convert: StageOperation<'convert'>;
+  fixed: StageOperation<'fixed'>;
+  check: StageOperation<'check'>;
+  compile: StageOperation<'compile'>;
+  sensitivity: StageOperation<'sensitivity'>;
+  /** A histogram of a layer's weights or activations from a stage's checkpoint. */
+  histogram: { params: HistogramParams; progress: never; result: HistogramResult };
 }
 
 export type OperationName = keyof Operations;
@@ -83,11 +102,22 @@ export type ProgressOf<K extends OperationName> = Operations[K]['progress'];
 export type ResultOf<K extends OperationName> = Operations[K]['result'];
 
 /** Operations in one lane never run at the same time: a new request cancels the running one. */
-export type Lane = 'gpu' | 'dataset' | 'stage';
+export type Lane = 'gpu' | 'dataset' | 'code' | 'stage' | 'inspect';
 
 export const LANES: { readonly [K in OperationName]: Lane } = {
   gpu: 'gpu',
   dataset: 'dataset',
+  analyze: 'code',
+  float: 'stage',
+  calibration: 'stage',
+  validation: 'stage',
+  qat: 'stage',
+  convert: 'stage',
+  fixed: 'stage',
+  check: 'stage',
+  compile: 'stage',
+  sensitivity: 'stage',
+  histogram: 'inspect',
 };
 
 export type RequestMessage<K extends OperationName = OperationName> = {

@@ -1,0 +1,29 @@
+/**
+ * Which stages the worker can run in this build, and for the others why not. The page shows a stage
+ * without a backend as unavailable with this reason (its Run button is off), and `run(stage)` rejects
+ * with it; nothing is faked. A stage becomes available when its function in src/pipeline/ is wired into
+ * the worker (handlers.ts).
+ */
+import type { StageName } from '../pipeline/types';
+
+export type Availability = { available: true } | { available: false; reason: string };
+
+export const STAGE_AVAILABILITY: Readonly<Record<StageName, Availability>> = {
+  float: { available: false, reason: 'float training (src/pipeline/train.ts) is not in this build yet' },
+  calibration: { available: false, reason: 'the calibration stage (src/pipeline/calibration.ts) is not in this build yet' },
+  validation: { available: false, reason: 'the validation stage (src/pipeline/validation.ts) is not in this build yet' },
+  qat: { available: false, reason: 'the QAT stage (src/pipeline/qat.ts) is not in this build yet' },
+  convert: { available: false, reason: 'fixed-point conversion (src/pipeline/convert.ts) is not in this build yet' },
+  fixed: { available: false, reason: 'fixed-point evaluation (src/pipeline/fixed.ts) is not in this build yet' },
+  check: { available: false, reason: 'check_model (src/pipeline/check.ts) is not in this build yet' },
+  compile: { available: false, reason: 'compile_model and the exporters (src/pipeline/compile.ts) are not in this build yet' },
+  sensitivity: { available: false, reason: 'sensitivity analysis (issue 8) is not in this build yet' },
+};
+
+export class StageUnavailableError extends Error {
+  constructor(stage: StageName) {
+    const availability = STAGE_AVAILABILITY[stage];
+    super(`${stage}: ${availability.available ? 'available' : availability.reason}`);
+    this.name = 'StageUnavailableError';
+  }
+}
