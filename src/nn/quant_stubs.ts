@@ -1,5 +1,5 @@
 import { F } from '../engine/functional';
-import type { Tensor } from '../engine/tensor';
+import { Tensor } from '../engine/tensor';
 import { Module, callModule } from './module';
 
 /**
@@ -58,16 +58,16 @@ export class FloatFunctional extends Module {
     return F.add(a, b);
   }
 
-  _add_scalar(_a: Tensor, _b: number): Tensor {
-    throw new Error('FloatFunctional.add_scalar: not implemented in the engine yet');
+  _add_scalar(a: Tensor, b: number): Tensor {
+    return F.add(a, Tensor.fromArray([b], [1]));
   }
 
   _mul(a: Tensor, b: Tensor): Tensor {
     return F.mul(a, b);
   }
 
-  _mul_scalar(_a: Tensor, _b: number): Tensor {
-    throw new Error('FloatFunctional.mul_scalar: not implemented in the engine yet');
+  _mul_scalar(a: Tensor, b: number): Tensor {
+    return F.mul(a, Tensor.fromArray([b], [1]));
   }
 
   _cat(xs: readonly Tensor[], dim: number): Tensor {
