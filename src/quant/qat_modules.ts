@@ -5,9 +5,9 @@
  * asks for it, `input_fake_quant`. Names follow PyTorch, so a checkpoint reads `conv1.weight_fake_quant.scale`.
  *
  * Fused conv + BN in QAT folds the BN into the weight before fake quantization (PyTorch's
- * `_forward_approximate`): the conv runs with w·γ/σ, its output is divided back by γ/σ and the BN runs
- * on it — with batch statistics while training, with running statistics when frozen (`freeze_bn`) or
- * in eval mode, which is then exactly the conv with BN folded in.
+ * `_forward_approximate`): the conv runs with w·γ/σ (σ the running std), its output is divided back by
+ * γ/σ and the BN runs on it — with batch statistics while training, with running statistics when frozen
+ * (`freeze_bn`) or in eval mode, which is then exactly the conv with BN folded in.
  */
 import { F } from '../engine/functional';
 import { Tensor } from '../engine/tensor';
@@ -16,6 +16,7 @@ import * as nn from '../nn/index';
 import { FusedConv2d, FusedLinear } from '../nn/fused';
 import { ReLU6 } from '../nn/activation';
 import { registerLeafModule } from '../graph/leaf';
+import { binary, unary } from '../engine/kernels/elementwise';
 import { shallowCloneModule } from '../graph/clone';
 
 export interface QatParts {
@@ -51,12 +52,6 @@ function weightFq(m: QatModule, w: Tensor): Tensor {
   return m.weight_fake_quant ? (m.weight_fake_quant(w) as Tensor) : w;
 }
 
-function requireOp(owner: string, name: string): (...args: Tensor[]) => Tensor {
-  const op = (F as unknown as Record<string, unknown>)[name];
-  if (typeof op !== 'function') throw new Error(`${owner}: QAT BN folding needs F.${name}, which the engine does not have yet`);
-  return op as (...args: Tensor[]) => Tensor;
-}
-
 /** The fused conv's QAT forward (see the file comment for the BN folding). */
 function fusedConvForward(this: FusedConv2d & QatModule, x: Tensor, y?: Tensor): Tensor {
   [x, y] = inputs(this, [x, y]) as [Tensor, Tensor | undefined];
@@ -65,16 +60,16 @@ function fusedConvForward(this: FusedConv2d & QatModule, x: Tensor, y?: Tensor):
   let out: Tensor;
   if (this.bn) {
     const bn = this.bn;
-    const owner = `${this._typeName}`;
-    const sqrt = requireOp(owner, 'sqrt');
-    const div = requireOp(owner, 'div');
     const C = conv.out_channels;
-    const runningStd = sqrt(F.add(bn.running_var, F.reshape(constant(bn.eps), [1])));
+    // k = γ/σ_running per output channel, outside autograd: the conv runs with the folded weight W·k and
+    // its output is scaled back by 1/k, so W's gradient is the unfolded conv's (through the STE) and γ
+    // gets its gradient from the BN itself (the k and 1/k paths cancel but for the fake-quant error).
+    const std = unary('sqrt', unary('affine', bn.running_var, 1, bn.eps));
     const gamma = bn.weight ?? constantVector(1, C);
-    const scaleFactor = div(gamma, runningStd);
-    const scaledWeight = F.mul(conv.weight, F.reshape(scaleFactor, [C, 1, 1, 1]));
-    const raw = F.conv2d(x, weightFq(this, scaledWeight), null, options);
-    let unscaled = div(raw, F.reshape(scaleFactor, [1, C, 1, 1]));
+    const k = binary('div', gamma, std);
+    const kInverse = binary('div', std, gamma);
+    const raw = F.conv2d(x, weightFq(this, F.mul(conv.weight, F.reshape(k, [C, 1, 1, 1]))), null, options);
+    let unscaled = F.mul(raw, F.reshape(kInverse, [1, C, 1, 1]));
     if (conv.bias) unscaled = F.add(unscaled, F.reshape(conv.bias, [1, C, 1, 1]));
     out = F.batch_norm(unscaled, bn.running_mean, bn.running_var, bn.weight, bn.bias, {
       training: this.training && !(this as { freeze_bn?: boolean }).freeze_bn,
@@ -105,11 +100,7 @@ function fusedLinearForward(this: FusedLinear & QatModule, x: Tensor, y?: Tensor
 
 let constants: Map<string, Tensor> | null = null;
 
-/** Small constant tensors (eps, ones), made once. */
-function constant(value: number): Tensor {
-  return constantVector(value, 1);
-}
-
+/** A small constant vector (γ = 1 of a BN without affine), made once. */
 function constantVector(value: number, n: number): Tensor {
   constants ??= new Map();
   const key = `${value}/${n}`;
