@@ -32,6 +32,8 @@ export interface SavedByOp {
   add: { aShape: readonly number[]; bShape: readonly number[] };
   sub: { aShape: readonly number[]; bShape: readonly number[] };
   mul: { a: Tensor; b: Tensor };
+  div: { aShape: readonly number[]; b: Tensor; y: Tensor };
+  sqrt: { y: Tensor };
   cat: { shapes: readonly (readonly number[])[]; dim: number };
   reshape: { inputShape: readonly number[] };
   permute: { dims: readonly number[] };
@@ -117,6 +119,30 @@ export const backwardRules: { [K in keyof SavedByOp]: BackwardRule<K> } = {
   },
 
   mul: ({ a, b }, gy, [da, dbNeeded]) => [da ? mulSumTo(gy, b, a.shape) : null, dbNeeded ? mulSumTo(gy, a, b.shape) : null],
+
+  // y = a / b: da = gy / b, db = -gy · y / b.
+  div: ({ aShape, b, y }, gy, [da, dbNeeded]) => {
+    const grads: (Tensor | null)[] = [null, null];
+    const gyOverB = binary('div', gy, b);
+    if (da) grads[0] = sumToShape(gyOverB, aShape);
+    if (dbNeeded) {
+      const full = binary('mul', gyOverB, y);
+      const neg = binary('axpby', full, full, -1, 0);
+      full.dispose();
+      grads[1] = sumToShape(neg, b.shape);
+      if (grads[1] !== neg) neg.dispose();
+    }
+    if (grads[0] !== gyOverB) gyOverB.dispose();
+    return grads;
+  },
+
+  // y = √x: dx = gy / (2y).
+  sqrt: ({ y }, gy) => {
+    const q = binary('div', gy, y);
+    const dx = binary('axpby', q, q, 0.5, 0);
+    q.dispose();
+    return [dx];
+  },
 
   // The gradient of each input is its slice of gy along `dim`.
   cat: ({ shapes, dim }, gy, needs) => {

@@ -428,3 +428,42 @@ describe('softmax and cross_entropy', () => {
     disposeAll(logits, target, loss);
   });
 });
+
+describe('div and sqrt (QAT conv+BN folding)', () => {
+  for (const [as, bs] of [
+    [[2, 3, 4], [2, 3, 4]],
+    [[5, 3, 2, 2], [1, 3, 1, 1]],
+    [[3], [3]],
+  ] as const) {
+    it(`div [${as}] / [${bs}]: forward, da = gy/b, db = -gy·a/b² summed to b`, async () => {
+      const ad = testData(size(as), 61);
+      // Away from zero so the quotient is well conditioned.
+      const bd = testData(size(bs), 62).map((v) => (v >= 0 ? v + 0.5 : v - 0.5));
+      const a = leaf(ad, as);
+      const b = leaf(bd, bs);
+      const y = F.div(a, b);
+      const ref = broadcastBinaryCpu(ad, as, bd, bs, (u, v) => u / v);
+      expect(y.shape).toEqual(ref.shape);
+      expectClose(await y.read(), ref.y, ELEMENTWISE_TOL, 'div');
+      const gy = testData(y.numel, 63);
+      const [ga, gb] = await gradsOf(y, gy, [a, b]);
+      const gaFull = broadcastBinaryCpu(gy, ref.shape, bd, bs, (u, v) => u / v).y;
+      const gbFull = broadcastBinaryCpu(gy, ref.shape, ref.y, ref.shape, (u, q) => -u * q).y;
+      const gbScaled = broadcastBinaryCpu(gbFull, ref.shape, bd, bs, (u, v) => u / v).y;
+      expectClose(ga!, sumToShapeCpu(gaFull, ref.shape, as), { atol: 1e-6, rtol: 1e-5 }, 'div da');
+      expectClose(gb!, sumToShapeCpu(gbScaled, ref.shape, bs), { atol: 1e-5, rtol: 1e-5 }, 'div db');
+      disposeAll(a, b, y);
+    });
+  }
+
+  it('sqrt: forward and dx = gy / (2√x)', async () => {
+    const xd = testData(17, 64).map((v) => Math.abs(v) + 0.1);
+    const x = leaf(xd, [17]);
+    const y = F.sqrt(x);
+    expectClose(await y.read(), Array.from(xd, Math.sqrt), ELEMENTWISE_TOL, 'sqrt');
+    const gy = testData(17, 65);
+    const [gx] = await gradsOf(y, gy, [x]);
+    expectClose(gx!, Array.from(xd, (v, i) => gy[i]! / (2 * Math.sqrt(v))), { atol: 1e-6, rtol: 1e-5 }, 'sqrt dx');
+    disposeAll(x, y);
+  });
+});

@@ -216,6 +216,20 @@ export const F = {
     return record('mul', [a, b], y, { a, b });
   },
 
+  /** a / b with broadcasting (QAT conv+BN folding divides by γ/σ). */
+  div(a: Tensor, b: Tensor): Tensor {
+    floatInput(a, 'div');
+    floatInput(b, 'div');
+    const y = binary('div', a, b);
+    return record('div', [a, b], y, { aShape: a.shape, b, y });
+  },
+
+  sqrt(x: Tensor): Tensor {
+    floatInput(x, 'sqrt');
+    const y = unary('sqrt', x);
+    return record('sqrt', [x], y, { y });
+  },
+
   /** torch.matmul: batched with broadcasting; a 1-D operand is a row (left) or a column (right). */
   matmul(a: Tensor, b: Tensor): Tensor {
     floatInput(a, 'matmul');
