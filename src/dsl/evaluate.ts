@@ -35,6 +35,8 @@ export interface EvaluatedProgram {
   qconfigExports: Record<string, unknown>;
   /** qconfig.ts's stage configuration (setters, eager qconfig hooks, stage settings). */
   config: PlaygroundConfig;
+  /** Frees `model`'s parameters and buffers (GPU memory, when a device is open). */
+  dispose(): void;
 }
 
 export type EvaluateResult = { ok: true; program: EvaluatedProgram; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
@@ -132,9 +134,11 @@ export function evaluate(files: SourceFiles): EvaluateResult {
     qconfigExports = runFile(qconfigCompiled!, (spec) => resolveDslModule(spec, QCONFIG_FILE, modelExports));
     config = normalizeConfig(qconfigExports);
   } catch (e) {
+    model.dispose();
     return { ok: false, diagnostics: [diagnosticFromError(e, QCONFIG_FILE)] };
   }
-  return { ok: true, program: { model, createModel, modelExports, qconfigExports, config }, diagnostics };
+  const program = { model, createModel, modelExports, qconfigExports, config, dispose: () => model.dispose() };
+  return { ok: true, program, diagnostics };
 }
 
 export type TraceResult = { ok: true; graph: GraphModule; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
@@ -150,11 +154,17 @@ export function traceModel(model: Module, options: { fuse?: boolean } = {}): Tra
   }
 }
 
-/** Evaluates both files and traces the model: what the editor's markers show on Run. */
+/**
+ * Evaluates both files and traces and fuses the model (the graph shares `program.model`'s layers; the
+ * model itself keeps its structure). Call `program.dispose()` when this program is replaced.
+ */
 export function loadSources(files: SourceFiles): { ok: true; program: EvaluatedProgram; graph: GraphModule; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] } {
   const evaluated = evaluate(files);
   if (!evaluated.ok) return evaluated;
-  const traced = traceModel(evaluated.program.createModel());
-  if (!traced.ok) return traced;
+  const traced = traceModel(evaluated.program.model);
+  if (!traced.ok) {
+    evaluated.program.dispose();
+    return traced;
+  }
   return { ok: true, program: evaluated.program, graph: traced.graph, diagnostics: [] };
 }
