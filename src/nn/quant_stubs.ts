@@ -38,6 +38,10 @@ export class FloatFunctional extends Module {
     return callModule(this, '_add_scalar', [a, b]) as Tensor;
   }
 
+  sub(a: Tensor, b: Tensor): Tensor {
+    return callModule(this, '_sub', [a, b]) as Tensor;
+  }
+
   mul(a: Tensor, b: Tensor): Tensor {
     return callModule(this, '_mul', [a, b]) as Tensor;
   }
@@ -60,6 +64,10 @@ export class FloatFunctional extends Module {
 
   _add_scalar(a: Tensor, b: number): Tensor {
     return F.add(a, Tensor.fromArray([b], [1]));
+  }
+
+  _sub(a: Tensor, b: Tensor): Tensor {
+    return F.sub(a, b);
   }
 
   _mul(a: Tensor, b: Tensor): Tensor {
