@@ -29,14 +29,19 @@ function plainGzipFiles(): Plugin {
   };
 }
 
+// The DSL looks classes up by name (fused module classes, module type names in the check table), so
+// minification must keep function and class names, in the page and in the worker.
+const keepNames = { output: { keepNames: true } };
+
 // Relative base so the built page works from any folder (and from a static file server).
 export default defineConfig({
   base: './',
   plugins: [react(), plainGzipFiles()],
-  worker: { format: 'es' },
+  worker: { format: 'es', rolldownOptions: keepNames },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 8000,
+    rolldownOptions: keepNames,
   },
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },
