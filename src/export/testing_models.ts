@@ -28,7 +28,12 @@ export async function calibratedExample(id: string, seed = 1): Promise<PreparedM
   return m;
 }
 
+const calibrated = new Map<string, Promise<PreparedModel>>();
+
+/** Converted (the calibrated model is made once per example and seed in a test file; treat it as read-only). */
 export async function convertedExample(id: string, mode: RequantMode = 'multiplier', seed = 1): Promise<ConvertResult & { qat: PreparedModel }> {
-  const qat = await calibratedExample(id, seed);
+  const key = `${id}/${seed}`;
+  if (!calibrated.has(key)) calibrated.set(key, calibratedExample(id, seed));
+  const qat = await calibrated.get(key)!;
   return { ...(await convert(qat, { mode })), qat };
 }
