@@ -2,8 +2,9 @@
  * Compiles an editor file to a function body: types stripped by sucrase (which keeps lines), ES imports
  * turned into `require` calls, and operators rewritten so tensors can flow through them:
  *
- * - `a + b`, `a * b`, `a += b`, `a *= b` call `__dsl.add` / `__dsl.mul`, which record a graph op for a
- *   traced tensor, run the engine op for a real tensor, and fall back to the plain operator otherwise;
+ * - `a + b`, `a - b`, `a * b` (and `+=`, `-=`, `*=`) call `__dsl.add` / `sub` / `mul`, which record a
+ *   graph op for a traced tensor, run the engine op for a real tensor, and fall back to the plain
+ *   operator otherwise;
  * - conditions (`if`, `?:`, `while`, `for`, `!`, the left side of `&&`/`||`) go through `__dsl.truth`,
  *   which rejects a traced tensor (data-dependent control flow) and returns anything else unchanged.
  *
@@ -122,6 +123,9 @@ function isSimpleTarget(node: Any): boolean {
   return false;
 }
 
+/** The binary operators tensors flow through, and the runtime function each becomes. */
+const OPERATORS: Record<string, string> = { '+': 'add', '-': 'sub', '*': 'mul' };
+
 function rewriteOperators(code: string, ast: AcornNode): MagicString {
   const s = new MagicString(code);
   const wrap = (node: Any, fn: string) => {
@@ -133,22 +137,22 @@ function rewriteOperators(code: string, ast: AcornNode): MagicString {
     for (const child of children(node)) visit(child);
     switch (node.type) {
       case 'BinaryExpression': {
-        const op = node.operator as string;
-        if (op !== '+' && op !== '*') break;
+        const fn = OPERATORS[node.operator as string];
+        if (!fn) break;
         const left = node.left as Any;
         const right = node.right as Any;
-        s.prependRight(node.start, `__dsl.${op === '+' ? 'add' : 'mul'}(`);
+        s.prependRight(node.start, `__dsl.${fn}(`);
         s.overwrite(left.end, right.start, ', ');
         s.appendLeft(node.end, ')');
         break;
       }
       case 'AssignmentExpression': {
-        const op = node.operator as string;
+        const fn = OPERATORS[(node.operator as string).slice(0, -1)];
         const left = node.left as Any;
-        if ((op !== '+=' && op !== '*=') || !isSimpleTarget(left)) break;
+        if (!fn || !(node.operator as string).endsWith('=') || !isSimpleTarget(left)) break;
         const right = node.right as Any;
         const target = code.slice(left.start, left.end);
-        s.overwrite(left.end, right.start, ` = __dsl.${op === '+=' ? 'add' : 'mul'}(${target}, `);
+        s.overwrite(left.end, right.start, ` = __dsl.${fn}(${target}, `);
         s.appendLeft(node.end, ')');
         break;
       }

@@ -59,18 +59,21 @@ describe('evaluate', () => {
   });
 
   it('keeps plain arithmetic plain, including += on numbers and strings', () => {
-    const src = model(`  fc = new nn.Linear(2 * 3 + 1, 1);
+    const src = model(`  fc = new nn.Linear(2 * 3 + 1 - 1, 1);
   label = "a" + 1;
+  count = [1, 2, 3].reduce((n, k) => { n += k; n *= 2; n -= 1; return n; }, 0);
   forward(x: Tensor): Tensor {
     let n = 1;
     n += 2;
     n *= 3;
+    n -= 4;
     return this.fc(x);
   }`);
     const r = evaluate({ 'model.ts': src, 'qconfig.ts': QCONFIG });
     if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
     const m = r.program.model as Module & { fc: { in_features: number }; label: string };
-    expect(m.fc.in_features).toBe(7);
+    expect(m.fc.in_features).toBe(6);
+    expect((m as unknown as { count: number }).count).toBe(15);
     expect(m.label).toBe('a1');
   });
 

@@ -26,6 +26,11 @@ function add(a: TensorLike | number, b: TensorLike | number): TensorLike {
   return engineF.add(typeof a === 'number' ? scalarTensor(a) : a, typeof b === 'number' ? scalarTensor(b) : b);
 }
 
+function sub(a: TensorLike | number, b: TensorLike | number): TensorLike {
+  if (a instanceof TraceValue || b instanceof TraceValue) return binaryOp('sub', a, b);
+  return engineF.sub(typeof a === 'number' ? scalarTensor(a) : a, typeof b === 'number' ? scalarTensor(b) : b);
+}
+
 function mul(a: TensorLike | number, b: TensorLike | number): TensorLike {
   if (a instanceof TraceValue || b instanceof TraceValue) return binaryOp('mul', a, b);
   return engineF.mul(typeof a === 'number' ? scalarTensor(a) : a, typeof b === 'number' ? scalarTensor(b) : b);
@@ -106,6 +111,7 @@ export const nn = { ...nnPublic, functional: F };
 export const torch = {
   nn,
   add,
+  sub,
   mul,
   cat,
   matmul,
@@ -144,6 +150,11 @@ export const dslRuntime = {
     if (a instanceof TraceValue || b instanceof TraceValue) return binaryOp('add', a, b);
     if (a instanceof Tensor || b instanceof Tensor) return add(a as Tensor | number, b as Tensor | number);
     return (a as number) + (b as number);
+  },
+  sub(a: unknown, b: unknown): unknown {
+    if (a instanceof TraceValue || b instanceof TraceValue) return binaryOp('sub', a, b);
+    if (a instanceof Tensor || b instanceof Tensor) return sub(a as Tensor | number, b as Tensor | number);
+    return (a as number) - (b as number);
   },
   mul(a: unknown, b: unknown): unknown {
     if (a instanceof TraceValue || b instanceof TraceValue) return binaryOp('mul', a, b);

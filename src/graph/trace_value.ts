@@ -22,7 +22,7 @@ export class TraceError extends Error {
 }
 
 /** A generated-module op (becomes `_generated_<kind>_<n>`, a FloatFunctional, so it can have an observer). */
-export type GeneratedKind = 'add' | 'mul' | 'cat' | 'matmul' | 'add_scalar' | 'mul_scalar';
+export type GeneratedKind = 'add' | 'sub' | 'mul' | 'cat' | 'matmul' | 'add_scalar' | 'mul_scalar';
 
 /** What a trace value needs from the tracer that made it. */
 export interface TracerApi {
@@ -39,6 +39,10 @@ export class TraceValue {
 
   add(other: unknown): TraceValue {
     return binaryOp('add', this, other);
+  }
+
+  sub(other: unknown): TraceValue {
+    return binaryOp('sub', this, other);
   }
 
   mul(other: unknown): TraceValue {
@@ -105,12 +109,21 @@ export class TraceValue {
   }
 }
 
-/** `a + b` / `a * b` with at least one traced operand: tensor-tensor ops and tensor-scalar ops differ. */
-export function binaryOp(kind: 'add' | 'mul', a: unknown, b: unknown): TraceValue {
+/**
+ * `a + b`, `a - b`, `a * b` with at least one traced operand. Tensor-scalar ops are the scalar modules:
+ * x - s is x + (-s), and s - x is (-1 * x) + s.
+ */
+export function binaryOp(kind: 'add' | 'sub' | 'mul', a: unknown, b: unknown): TraceValue {
   const traced = a instanceof TraceValue ? a : (b as TraceValue);
-  if (typeof b === 'number') return traced.tracer.callGenerated(`${kind}_scalar`, [a, b]);
-  if (typeof a === 'number') return traced.tracer.callGenerated(`${kind}_scalar`, [b, a]);
-  return traced.tracer.callGenerated(kind, [a, b]);
+  const tracer = traced.tracer;
+  if (kind === 'sub') {
+    if (typeof b === 'number') return tracer.callGenerated('add_scalar', [a, -b]);
+    if (typeof a === 'number') return tracer.callGenerated('add_scalar', [tracer.callGenerated('mul_scalar', [b, -1]), a]);
+    return tracer.callGenerated('sub', [a, b]);
+  }
+  if (typeof b === 'number') return tracer.callGenerated(`${kind}_scalar`, [a, b]);
+  if (typeof a === 'number') return tracer.callGenerated(`${kind}_scalar`, [b, a]);
+  return tracer.callGenerated(kind, [a, b]);
 }
 
 /** Whether a value (or anything nested in an array/plain object) is a trace value. */
@@ -156,11 +169,11 @@ export function findTraceValue(value: unknown): TraceValue | null {
  */
 const UNSUPPORTED_METHODS = [
   'sigmoid', 'tanh', 'softmax', 'sum', 'mean', 'max', 'min', 'exp', 'log', 'sqrt', 'abs', 'transpose', 'squeeze',
-  'unsqueeze', 't', 'div', 'sub', 'pow', 'clamp', 'float', 'int', 'detach', 'item', 'tolist', 'chunk', 'split',
+  'unsqueeze', 't', 'div', 'pow', 'clamp', 'float', 'int', 'detach', 'item', 'tolist', 'chunk', 'split',
   'expand', 'repeat', 'argmax', 'topk', 'gather', 'norm', 'std', 'var', 'neg', 'to', 'bmm', 'mm', 'dim', 'numel',
   'unbind', 'where', 'flip', 'cumsum', 'prod', 'eq', 'ne', 'gt', 'lt', 'ge', 'le', 'backward',
 ];
-const SUPPORTED_METHODS = ['add', 'mul', 'matmul', 'flatten', 'view', 'reshape', 'permute', 'relu', 'contiguous', 'size', 'shape'];
+const SUPPORTED_METHODS = ['add', 'sub', 'mul', 'matmul', 'flatten', 'view', 'reshape', 'permute', 'relu', 'contiguous', 'size', 'shape'];
 
 for (const name of UNSUPPORTED_METHODS) {
   Object.defineProperty(TraceValue.prototype, name, {

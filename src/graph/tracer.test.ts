@@ -115,6 +115,27 @@ describe('symbolic_trace', () => {
     expect(out.parts.map((n) => n.name)).toEqual(['_generated_mul_0', '_generated_cat_0']);
   });
 
+  it('records a - b as a generated sub, x - 2 as add_scalar(x, -2) and 2 - x as (-1 * x) + 2', () => {
+    class Sub extends Module {
+      override forward(a: TraceValue, b: TraceValue): unknown {
+        return [dslRuntime.sub(a, b), dslRuntime.sub(a, 2), dslRuntime.sub(2, b)];
+      }
+    }
+    const gm = symbolic_trace(new Sub());
+    expect(summary(gm.graph.nodes)).toEqual([
+      'placeholder a a',
+      'placeholder b b',
+      'call_module _generated_sub_0 _generated_sub_0.sub',
+      'call_module _generated_add_scalar_0 _generated_add_scalar_0.add_scalar',
+      'call_module _generated_mul_scalar_0 _generated_mul_scalar_0.mul_scalar',
+      'call_module _generated_add_scalar_1 _generated_add_scalar_1.add_scalar',
+      'output output output',
+    ]);
+    expect(gm.graph.find('_generated_add_scalar_0')!.args[1]).toBe(-2);
+    expect(gm.graph.find('_generated_mul_scalar_0')!.args[1]).toBe(-1);
+    expect(dslRuntime.sub(7, 2)).toBe(5);
+  });
+
   it('traces through user modules and containers, naming nodes by dotted path', () => {
     class Block extends Module {
       conv = new nn.Conv2d(4, 4, 3, { padding: 1 });
@@ -276,6 +297,6 @@ describe('unsupported tensor methods', () => {
         return (x as unknown as { sigmoid(): unknown }).sigmoid();
       }
     }
-    expect(() => symbolic_trace(new Sig())).toThrow(/Tensor\.sigmoid is not supported in forward \(traced tensor 'x'\); supported tensor methods: add, mul/);
+    expect(() => symbolic_trace(new Sig())).toThrow(/Tensor\.sigmoid is not supported in forward \(traced tensor 'x'\); supported tensor methods: add, sub, mul/);
   });
 });

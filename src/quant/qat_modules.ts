@@ -113,7 +113,7 @@ function constantVector(value: number, n: number): Tensor {
   return t;
 }
 
-const FLOAT_FUNCTIONAL_OPS = ['_add', '_mul', '_cat', '_matmul', '_add_scalar', '_mul_scalar'] as const;
+const FLOAT_FUNCTIONAL_OPS = ['_add', '_sub', '_mul', '_cat', '_matmul', '_add_scalar', '_mul_scalar'] as const;
 
 const qatClasses = new Map<unknown, new () => Module>();
 const byFloatClass = new Map<unknown, new () => Module>();
