@@ -2,7 +2,9 @@
 //   AdamW: p = p · (1 - lr · weight_decay);   Adam: g = grad + weight_decay · p
 //   m = β1 · m + (1 - β1) · g;   v = β2 · v + (1 - β2) · g²   (amsgrad: vmax = max(vmax, v), used for v)
 //   p = p - (lr / (1 - β1^t)) · m / (sqrt(v) / sqrt(1 - β2^t) + eps)
-override WG: u32 = 256u;
+override WG: u32 = 64u;
+// Elements per invocation (SwiftShader pays a fixed cost per invocation).
+override EPI: u32 = 16u;
 
 @group(0) @binding(0) var<storage, read_write> param: array<f32>;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
@@ -24,12 +26,7 @@ struct Params {
 }
 @group(0) @binding(5) var<uniform> params: Params;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * params.stride;
-  if (i >= params.n) {
-    return;
-  }
+fn element(i: u32) {
   var p = param[i];
   var g = grad[i];
   if (params.decoupled != 0u) {
@@ -47,4 +44,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   let denom = sqrt(v) / params.biasCorrection2Sqrt + params.eps;
   param[i] = p - params.stepSize * m / denom;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let first = (gid.x + gid.y * params.stride) * EPI;
+  let last = min(first + EPI, params.n);
+  for (var i = first; i < last; i++) {
+    element(i);
+  }
 }

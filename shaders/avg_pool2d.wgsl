@@ -1,12 +1,16 @@
-// Average pooling over NCHW; invocation (p, c, n) with p = oy·OW + ox. Fixed windows follow PyTorch's
+// Average pooling over NCHW; each invocation walks a run of EPI outputs of one plane (n, c). Fixed windows follow PyTorch's
 // avg_pool2d (count_include_pad: the divisor counts padding inside H + 2·PY, not beyond); with ADAPTIVE
 // the window of output o is [floor(o·H/OH), ceil((o+1)·H/OH)) as in adaptive_avg_pool2d.
 override WG: u32 = 64u;
+override EPI: u32 = 16u;
 override ADAPTIVE: bool = false;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
-struct Params { C: u32, H: u32, W: u32, OH: u32, OW: u32, KH: u32, KW: u32, SY: u32, SX: u32, PY: i32, PX: i32, countPad: u32 }
+struct Params {
+  planes: u32, stride: u32, runs: u32,
+  H: u32, W: u32, OH: u32, OW: u32, KH: u32, KW: u32, SY: u32, SX: u32, PY: i32, PX: i32, countPad: u32,
+}
 @group(0) @binding(2) var<uniform> params: Params;
 
 struct Window { y0: i32, y1: i32, x0: i32, x1: i32, divisor: f32 }
@@ -34,21 +38,31 @@ fn window(oy: u32, ox: u32) -> Window {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let p = gid.x;
-  let c = gid.y;
-  let n = gid.z;
-  if (p >= params.OH * params.OW) {
+  let t = gid.x + gid.y * params.stride;
+  let plane = t / params.runs;
+  if (plane >= params.planes) {
     return;
   }
-  let oy = p / params.OW;
-  let ox = p - oy * params.OW;
-  let w = window(oy, ox);
-  let plane = (n * params.C + c) * params.H * params.W;
-  var acc = 0.0;
-  for (var iy = w.y0; iy < w.y1; iy++) {
-    for (var ix = w.x0; ix < w.x1; ix++) {
-      acc += x[plane + u32(iy) * params.W + u32(ix)];
+  let run = t - plane * params.runs;
+  let OHW = params.OH * params.OW;
+  let inPlane = plane * params.H * params.W;
+  let first = run * EPI;
+  let last = min(first + EPI, OHW);
+  var oy = first / params.OW;
+  var ox = first - oy * params.OW;
+  for (var p = first; p < last; p++) {
+    let w = window(oy, ox);
+    var acc = 0.0;
+    for (var iy = w.y0; iy < w.y1; iy++) {
+      for (var ix = w.x0; ix < w.x1; ix++) {
+        acc += x[inPlane + u32(iy) * params.W + u32(ix)];
+      }
+    }
+    y[plane * OHW + p] = acc / w.divisor;
+    ox++;
+    if (ox == params.OW) {
+      ox = 0u;
+      oy++;
     }
   }
-  y[(n * params.C + c) * params.OH * params.OW + p] = acc / w.divisor;
 }

@@ -1,7 +1,9 @@
 // out = op(a, b) with NumPy/PyTorch broadcasting, up to rank 8. The output is contiguous; a and b are
 // read through strides that are 0 along broadcast dimensions. `op` is prepended from the table in
 // src/engine/kernels/elementwise.ts.
-override WG: u32 = 256u;
+override WG: u32 = 64u;
+// Elements per invocation (SwiftShader pays a fixed cost per invocation).
+override EPI: u32 = 16u;
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
@@ -17,12 +19,7 @@ struct Params {
 }
 @group(0) @binding(3) var<uniform> params: Params;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * params.stride;
-  if (i >= params.n) {
-    return;
-  }
+fn element(i: u32) {
   var rem = i;
   var ia = 0u;
   var ib = 0u;
@@ -34,4 +31,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     ib += coord * params.bStrides[d / 4][d % 4];
   }
   out[i] = op(a[ia], b[ib], 0.0, 0.0);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let first = (gid.x + gid.y * params.stride) * EPI;
+  let last = min(first + EPI, params.n);
+  for (var i = first; i < last; i++) {
+    element(i);
+  }
 }

@@ -3,7 +3,9 @@
 //   buf = g on the first step, else momentum · buf + (1 - dampening) · g      (when momentum ≠ 0)
 //   g = g + momentum · buf (nesterov), or g = buf
 //   p = p - lr · g
-override WG: u32 = 256u;
+override WG: u32 = 64u;
+// Elements per invocation (SwiftShader pays a fixed cost per invocation).
+override EPI: u32 = 16u;
 
 @group(0) @binding(0) var<storage, read_write> param: array<f32>;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
@@ -20,12 +22,7 @@ struct Params {
 }
 @group(0) @binding(3) var<uniform> params: Params;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * params.stride;
-  if (i >= params.n) {
-    return;
-  }
+fn element(i: u32) {
   let p = param[i];
   var g = grad[i] + params.weightDecay * p;
   if (params.momentum != 0.0) {
@@ -37,4 +34,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     g = select(buf, g + params.momentum * buf, params.nesterov != 0u);
   }
   param[i] = p - params.lr * g;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let first = (gid.x + gid.y * params.stride) * EPI;
+  let last = min(first + EPI, params.n);
+  for (var i = first; i < last; i++) {
+    element(i);
+  }
 }

@@ -1,6 +1,8 @@
 // y[i] = op(x[i], alpha, beta). `op` is prepended from the table in src/engine/kernels/elementwise.ts,
 // so every unary op shares this one program.
-override WG: u32 = 256u;
+override WG: u32 = 64u;
+// Elements per invocation: SwiftShader pays a fixed cost per invocation, so each one does a run.
+override EPI: u32 = 16u;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
@@ -9,8 +11,9 @@ struct Params { n: u32, stride: u32, alpha: f32, beta: f32 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * params.stride;
-  if (i < params.n) {
+  let first = (gid.x + gid.y * params.stride) * EPI;
+  let last = min(first + EPI, params.n);
+  for (var i = first; i < last; i++) {
     y[i] = op(x[i], params.alpha, params.beta);
   }
 }

@@ -64,11 +64,17 @@ export class Uniforms {
 }
 
 /** The workgroup size of the elementwise kernels. */
-export const ELEMENTWISE_WG = 256;
+export const ELEMENTWISE_WG = 64;
+/**
+ * Elements each invocation of an elementwise kernel handles (its `override EPI`): SwiftShader pays a
+ * fixed cost per invocation that dwarfs one load and store, so each invocation walks a short run.
+ */
+export const ELEMENTS_PER_INVOCATION = 16;
 
 /**
- * Runs a kernel whose WGSL indexes `gid.x + gid.y * params.stride` over `n` elements, with `n` and
- * `stride` as the first two uniform words (the rest follow from `rest`).
+ * Runs a kernel that walks `n` elements in runs of EPI per invocation, indexing invocations as
+ * `gid.x + gid.y * params.stride`; `n` and `stride` are the first two uniform words (the rest follow
+ * from `rest`).
  */
 export function launch1d(
   key: string,
@@ -77,7 +83,27 @@ export function launch1d(
   n: number,
   rest: (u: Uniforms) => Uniforms = (u) => u,
 ): void {
-  const [gx, gy, stride] = grid1d(n, ELEMENTWISE_WG);
-  const pipeline = getPipeline(key, wgsl, { WG: ELEMENTWISE_WG });
+  const invocations = Math.ceil(n / ELEMENTS_PER_INVOCATION);
+  const [gx, gy, stride] = grid1d(invocations, ELEMENTWISE_WG);
+  const pipeline = getPipeline(key, wgsl, { WG: ELEMENTWISE_WG, EPI: ELEMENTS_PER_INVOCATION });
   dispatch(pipeline, buffers, [gx, gy], rest(new Uniforms().u32(n, stride)).build());
+}
+
+/**
+ * Runs a kernel over `planes` planes of `perPlane` elements, each invocation walking a run of EPI
+ * elements of one plane (BN apply, pooling). Uniforms start (planes, stride, runs), then `rest`.
+ */
+export function launchPlanes(
+  key: string,
+  wgsl: () => string,
+  constants: Record<string, number>,
+  buffers: readonly Binding[],
+  planes: number,
+  perPlane: number,
+  rest: (u: Uniforms) => Uniforms,
+): void {
+  const runs = Math.ceil(perPlane / ELEMENTS_PER_INVOCATION);
+  const [gx, gy, stride] = grid1d(planes * runs, ELEMENTWISE_WG);
+  const pipeline = getPipeline(key, wgsl, { WG: ELEMENTWISE_WG, EPI: ELEMENTS_PER_INVOCATION, ...constants });
+  dispatch(pipeline, buffers, [gx, gy], rest(new Uniforms().u32(planes, stride, runs)).build());
 }

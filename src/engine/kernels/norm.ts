@@ -15,7 +15,7 @@ import { Tensor } from '../tensor';
 import { dispatch } from '../commands';
 import { getPipeline } from '../pipelines';
 import { grid1d } from '../grid';
-import { Uniforms } from './launch';
+import { Uniforms, launchPlanes } from './launch';
 import { sumToShape } from './elementwise';
 
 const WG = 64;
@@ -72,8 +72,9 @@ export function batchNormEvalStats(runningMean: Tensor, runningVar: Tensor, eps:
 export function batchNormApply(x: Tensor, stats: Tensor, weight: Tensor, bias: Tensor, relu = false): Tensor {
   const [N, C, HW] = channelLayout(x.shape, 'batch_norm');
   const y = new Tensor(x.shape);
-  const pipeline = getPipeline(`bn_apply${relu ? '_relu' : ''}`, () => applyWgsl, { WG, RELU: relu ? 1 : 0 });
-  dispatch(pipeline, [x.buffer, stats.buffer, weight.buffer, bias.buffer, y.buffer], [Math.ceil(HW / WG), C, N], new Uniforms().u32(C, HW).build());
+  launchPlanes(`bn_apply${relu ? '_relu' : ''}`, () => applyWgsl, { RELU: relu ? 1 : 0 }, [x.buffer, stats.buffer, weight.buffer, bias.buffer, y.buffer], N * C, HW, (u) =>
+    u.u32(C, HW),
+  );
   return y;
 }
 
@@ -98,11 +99,8 @@ export function batchNormParamGrads(gy: Tensor, x: Tensor, stats: Tensor): [Tens
 export function batchNormInputGrad(gy: Tensor, x: Tensor, stats: Tensor, weight: Tensor, dweight: Tensor, dbias: Tensor, training: boolean): Tensor {
   const [N, C, HW] = channelLayout(x.shape, 'batch_norm backward');
   const dx = new Tensor(x.shape);
-  dispatch(
-    getPipeline('bn_bwd_dx', () => bwdDxWgsl, { WG }),
-    [gy.buffer, x.buffer, stats.buffer, weight.buffer, dweight.buffer, dbias.buffer, dx.buffer],
-    [Math.ceil(HW / WG), C, N],
-    new Uniforms().u32(C, HW).f32(1 / (N * HW)).u32(training ? 1 : 0).build(),
+  launchPlanes('bn_bwd_dx', () => bwdDxWgsl, {}, [gy.buffer, x.buffer, stats.buffer, weight.buffer, dweight.buffer, dbias.buffer, dx.buffer], N * C, HW, (u) =>
+    u.u32(C, HW).f32(1 / (N * HW)).u32(training ? 1 : 0),
   );
   return dx;
 }

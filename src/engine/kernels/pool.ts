@@ -7,11 +7,7 @@ import maxBackwardWgsl from '../../../shaders/max_pool2d_backward.wgsl?raw';
 import avgWgsl from '../../../shaders/avg_pool2d.wgsl?raw';
 import avgBackwardWgsl from '../../../shaders/avg_pool2d_backward.wgsl?raw';
 import { Tensor } from '../tensor';
-import { dispatch } from '../commands';
-import { getPipeline } from '../pipelines';
-import { Uniforms } from './launch';
-
-const WG = 64;
+import { Uniforms, launchPlanes } from './launch';
 
 export interface PoolGeometry {
   N: number;
@@ -53,37 +49,37 @@ export function adaptiveGeometry(shape: readonly number[], output: [number, numb
   return { N, C, H, W, OH: output[0], OW: output[1], kernel: [1, 1], stride: [1, 1], padding: [0, 0], adaptive: true, countIncludePad: true };
 }
 
-function uniforms(g: PoolGeometry): Uint32Array {
-  return new Uniforms()
-    .u32(g.C, g.H, g.W, g.OH, g.OW, g.kernel[0], g.kernel[1], g.stride[0], g.stride[1])
-    .i32(g.padding[0], g.padding[1])
-    .u32(g.countIncludePad ? 1 : 0)
-    .build();
+function geometryUniforms(g: PoolGeometry): (u: Uniforms) => Uniforms {
+  return (u) =>
+    u
+      .u32(g.H, g.W, g.OH, g.OW, g.kernel[0], g.kernel[1], g.stride[0], g.stride[1])
+      .i32(g.padding[0], g.padding[1])
+      .u32(g.countIncludePad ? 1 : 0);
 }
 
 export function maxPoolForward(x: Tensor, g: PoolGeometry): [Tensor, Tensor] {
   const y = new Tensor([g.N, g.C, g.OH, g.OW]);
   const argmax = new Tensor([g.N, g.C, g.OH, g.OW], 'int32');
-  dispatch(getPipeline('max_pool2d', () => maxWgsl, { WG }), [x.buffer, y.buffer, argmax.buffer], [Math.ceil((g.OH * g.OW) / WG), g.C, g.N], uniforms(g));
+  launchPlanes('max_pool2d', () => maxWgsl, {}, [x.buffer, y.buffer, argmax.buffer], g.N * g.C, g.OH * g.OW, geometryUniforms(g));
   return [y, argmax];
 }
 
 export function maxPoolBackward(gy: Tensor, argmax: Tensor, g: PoolGeometry): Tensor {
   const dx = new Tensor([g.N, g.C, g.H, g.W]);
-  dispatch(getPipeline('max_pool2d_bwd', () => maxBackwardWgsl, { WG }), [gy.buffer, argmax.buffer, dx.buffer], [Math.ceil((g.H * g.W) / WG), g.C, g.N], uniforms(g));
+  launchPlanes('max_pool2d_bwd', () => maxBackwardWgsl, {}, [gy.buffer, argmax.buffer, dx.buffer], g.N * g.C, g.H * g.W, geometryUniforms(g));
   return dx;
 }
 
 export function avgPoolForward(x: Tensor, g: PoolGeometry): Tensor {
   const y = new Tensor([g.N, g.C, g.OH, g.OW]);
   const key = g.adaptive ? 'adaptive_avg_pool2d' : 'avg_pool2d';
-  dispatch(getPipeline(key, () => avgWgsl, { WG, ADAPTIVE: g.adaptive ? 1 : 0 }), [x.buffer, y.buffer], [Math.ceil((g.OH * g.OW) / WG), g.C, g.N], uniforms(g));
+  launchPlanes(key, () => avgWgsl, { ADAPTIVE: g.adaptive ? 1 : 0 }, [x.buffer, y.buffer], g.N * g.C, g.OH * g.OW, geometryUniforms(g));
   return y;
 }
 
 export function avgPoolBackward(gy: Tensor, g: PoolGeometry): Tensor {
   const dx = new Tensor([g.N, g.C, g.H, g.W]);
   const key = g.adaptive ? 'adaptive_avg_pool2d_bwd' : 'avg_pool2d_bwd';
-  dispatch(getPipeline(key, () => avgBackwardWgsl, { WG, ADAPTIVE: g.adaptive ? 1 : 0 }), [gy.buffer, dx.buffer], [Math.ceil((g.H * g.W) / WG), g.C, g.N], uniforms(g));
+  launchPlanes(key, () => avgBackwardWgsl, { ADAPTIVE: g.adaptive ? 1 : 0 }, [gy.buffer, dx.buffer], g.N * g.C, g.H * g.W, geometryUniforms(g));
   return dx;
 }
