@@ -134,12 +134,15 @@ async function main(): Promise<number> {
   }
 }
 
+// Top-level await: vite-node closes its module server once this module has been evaluated, and the
+// checks import modules lazily.
 if (!process.env.VITEST) {
-  main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e instanceof Error ? e.message : e);
-      process.exit(2);
-    },
-  );
+  let code: number;
+  try {
+    code = await main();
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : e);
+    code = 2;
+  }
+  process.exit(code);
 }

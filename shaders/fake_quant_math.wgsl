@@ -180,3 +180,55 @@ fn exact_fma(a: f32, b: f32, c: f32) -> f32 {
   }
   return bitcast<f32>(sign | (u32(biased) << 23u) | (mant & 0x7fffffu));
 }
+
+// ---- double-single arithmetic -------------------------------------------------------------------------
+// A value as hi + lo (two float32, |lo| <= ulp(hi) / 2): ~48 significant bits, where PyTorch accumulates
+// in float64 (cumsum of a float32 histogram, HistogramObserver's integral histogram).
+
+fn two_sum(a: f32, b: f32) -> vec2<f32> {
+  let s = a + b;
+  let bb = s - a;
+  return vec2<f32>(s, (a - (s - bb)) + (b - bb));
+}
+
+fn ds_add(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
+  let s = two_sum(a.x, b.x);
+  let t = two_sum(a.y, b.y);
+  let u = two_sum(s.x, s.y + t.x);
+  return two_sum(u.x, u.y + t.y);
+}
+
+// a * b exactly as hi + lo (Dekker's product: each half of a 12/12-bit split multiplies exactly, so the
+// result does not depend on whether the compiler fuses anything). No overflow/underflow handling.
+fn two_prod(a: f32, b: f32) -> vec2<f32> {
+  let p = a * b;
+  let ah = bitcast<f32>(bitcast<u32>(a) & 0xfffff000u);
+  let al = a - ah;
+  let bh = bitcast<f32>(bitcast<u32>(b) & 0xfffff000u);
+  let bl = b - bh;
+  let e = (((ah * bh - p) + ah * bl) + al * bh) + al * bl;
+  return vec2<f32>(p, e);
+}
+
+fn ds_mul_f32(a: f32, b: f32) -> vec2<f32> {
+  return two_prod(a, b);
+}
+
+// A value with the sign of the exact a - q * b (zero when exact).
+fn remainder_sign(a: f32, q: f32, b: f32) -> f32 {
+  let p = two_prod(q, b);
+  let d = two_sum(a, -p.x);
+  return d.x + (d.y - p.y);
+}
+
+// floor(a / b) of the exact quotient, b > 0 (torch.div(..., rounding_mode='floor') for moderate quotients).
+fn exact_floor_div(a: f32, b: f32) -> f32 {
+  var q = floor(a / b);
+  if (remainder_sign(a, q, b) < 0.0) {
+    q = q - 1.0;
+  }
+  if (remainder_sign(a, q + 1.0, b) >= 0.0) {
+    q = q + 1.0;
+  }
+  return q;
+}
