@@ -1,5 +1,7 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { PlaygroundSnapshot } from '../../src/store/automation';
+import type { FlatSettings } from '../../src/store/settings';
+import type { StageName } from '../../src/pipeline/types';
 
 export type EditorFile = 'model.ts' | 'qconfig.ts';
 
@@ -37,8 +39,52 @@ export class PlaygroundPage {
     this.sampleLabels = page.getByTestId('dataset.sample.label');
   }
 
-  async goto(): Promise<void> {
-    await this.page.goto('./');
+  async goto(hash = ''): Promise<void> {
+    await this.page.goto(`./${hash}`);
+  }
+
+  /**
+   * Keeps the dataset from loading (tests of the editor, links and settings do not need it, and its
+   * 30 MB decode would only slow them down). The dataset panel then shows the load as failed.
+   */
+  async skipDataset(): Promise<void> {
+    await this.page.context().route('**/datasets/**/*.gz', (route) => route.abort('blockedbyclient'));
+  }
+
+  stage(name: StageName): Locator {
+    return this.page.getByTestId(`stage.${name}`);
+  }
+
+  runButton(name: StageName): Locator {
+    return this.page.getByTestId(`stage.${name}.run`);
+  }
+
+  resultsTab(name: 'accuracy' | 'training' | 'layers' | 'histogram' | 'graph' | 'check' | 'export'): Locator {
+    return this.page.getByTestId(`results.tab.${name}`);
+  }
+
+  async checkCode(): Promise<void> {
+    await this.page.getByTestId('pipeline.check').click();
+    await expect(this.page.getByTestId('pipeline.check')).toHaveText('Check code');
+  }
+
+  setSource(file: EditorFile, text: string): Promise<void> {
+    return this.page.evaluate(([f, t]) => window.qatPlayground!.setSource(f as EditorFile, t), [file, text] as const);
+  }
+
+  setSettings(patch: FlatSettings, stage?: StageName): Promise<void> {
+    return this.page.evaluate(([p, s]) => window.qatPlayground!.setSettings(p, s), [patch, stage] as const);
+  }
+
+  /** Runs a stage through window.qatPlayground; resolves to the fields tests look at. */
+  run(stage: StageName, settings?: FlatSettings): Promise<{ accuracy?: number; imagesPerSecond?: number; runId: string }> {
+    return this.page.evaluate(
+      async ([s, settings]) => {
+        const r = (await window.qatPlayground!.run(s, settings)) as unknown as Record<string, unknown>;
+        return { accuracy: r.accuracy as number | undefined, imagesPerSecond: r.imagesPerSecond as number | undefined, runId: r.runId as string };
+      },
+      [stage, settings] as const,
+    );
   }
 
   tab(file: EditorFile): Locator {

@@ -3,6 +3,7 @@ import { createAnalysisSlice } from './analysis';
 import { createCodeSlice } from './code';
 import { createDatasetSlice } from './dataset';
 import { createGpuSlice } from './gpu';
+import { createInspectSlice } from './inspect';
 import { createNoticesSlice } from './notices';
 import { createPipelineSlice } from './pipeline';
 import { createSettingsSlice } from './settings';
@@ -20,6 +21,7 @@ export function createAppStore(services: AppServices): AppStore {
     ...createAnalysisSlice(services)(...a),
     ...createPipelineSlice(services)(...a),
     ...createNoticesSlice(services)(...a),
+    ...createInspectSlice(services)(...a),
   }));
 }
 

@@ -10,11 +10,12 @@ import type { AnalysisSlice } from './analysis';
 import type { CodeSlice } from './code';
 import type { DatasetSlice } from './dataset';
 import type { GpuSlice } from './gpu';
+import type { InspectSlice } from './inspect';
 import type { NoticesSlice } from './notices';
 import type { PipelineSlice } from './pipeline';
 import type { SettingsSlice } from './settings';
 
-export type AppState = CodeSlice & GpuSlice & DatasetSlice & SettingsSlice & AnalysisSlice & PipelineSlice & NoticesSlice;
+export type AppState = CodeSlice & GpuSlice & DatasetSlice & SettingsSlice & AnalysisSlice & PipelineSlice & NoticesSlice & InspectSlice;
 
 /** What the actions reach outside the store (a fake in unit tests). */
 export interface AppServices {

@@ -1,6 +1,11 @@
 import { DatasetPanel } from './DatasetPanel';
 import { EditorPanel } from './EditorPanel';
+import { ExamplesMenu } from './ExamplesMenu';
 import { GpuPanel } from './GpuPanel';
+import { Notices } from './Notices';
+import { PipelinePanel } from './PipelinePanel';
+import { ResultsPanel } from './ResultsPanel';
+import { ShareButton } from './ShareButton';
 import { useApp } from './StoreContext';
 
 function AdapterChip() {
@@ -19,7 +24,7 @@ function AdapterChip() {
   );
 }
 
-export function App(_props: { shareLink: () => string }) {
+export function App({ shareLink }: { shareLink: () => string }) {
   return (
     <div className="app">
       <header className="app-header">
@@ -27,14 +32,23 @@ export function App(_props: { shareLink: () => string }) {
           <h1>QAT Playground</h1>
           <p className="tagline">Write a network and its quantization config; train, calibrate, QAT and convert it on WebGPU, in this page.</p>
         </div>
-        <AdapterChip />
+        <nav className="header-actions" aria-label="Page">
+          <ExamplesMenu />
+          <ShareButton shareLink={shareLink} />
+          <AdapterChip />
+        </nav>
       </header>
+      <Notices />
       <main className="app-main">
         <EditorPanel />
-        <aside className="side-panel" aria-label="Device and data">
-          <GpuPanel />
-          <DatasetPanel />
-        </aside>
+        <div className="side-panel" aria-label="Pipeline and results">
+          <PipelinePanel />
+          <ResultsPanel />
+          <div className="side-pair" aria-label="Device and data">
+            <GpuPanel />
+            <DatasetPanel />
+          </div>
+        </div>
       </main>
     </div>
   );

@@ -4,9 +4,18 @@ import { useAppStore } from './StoreContext';
 
 type MonacoModule = typeof import('../editor/monaco');
 
+const MARKER_OWNER = 'qat-playground';
+const REVEAL_EVENT = 'qat-playground:reveal';
+
+/** Asks the editor to show a place (the problems list does this). */
+export function revealInEditor(file: string, line: number, column: number): void {
+  window.dispatchEvent(new CustomEvent(REVEAL_EVENT, { detail: { file, line, column } }));
+}
+
 /**
  * Monaco bound to the store both ways: typing calls `setSource`; `setSource` from elsewhere (the
- * automation API, an example) updates the text model; the active file picks the model shown.
+ * automation API, an example) updates the text model; the active file picks the model shown. The
+ * code check's diagnostics become markers on their file, line and column.
  */
 export function CodeEditor() {
   const store = useAppStore();
@@ -22,6 +31,9 @@ export function CodeEditor() {
       .then((m: MonacoModule) => {
         if (disposed || !container.current) return;
         const models = m.getModels(store.getState().files);
+        for (const file of SOURCE_FILES) {
+          if (models[file].getValue() !== store.getState().files[file]) models[file].setValue(store.getState().files[file]);
+        }
         const editor = m.createEditor(container.current, models[store.getState().activeFile]);
         const viewStates = new Map<SourceFile, ReturnType<typeof editor.saveViewState>>();
         cleanups.push(() => editor.dispose());
@@ -31,6 +43,31 @@ export function CodeEditor() {
           const listener = model.onDidChangeContent(() => store.getState().setSource(file, model.getValue()));
           cleanups.push(() => listener.dispose());
         }
+
+        const showMarkers = () => {
+          const diagnostics = store.getState().analysis.diagnostics;
+          for (const file of SOURCE_FILES) {
+            const model = models[file];
+            const markers = diagnostics
+              .filter((d) => d.file === file)
+              .map((d) => {
+                const line = Math.min(Math.max(1, d.line), model.getLineCount());
+                const word = model.getWordAtPosition({ lineNumber: line, column: Math.max(1, d.column) });
+                return {
+                  severity: d.severity === 'error' ? m.monaco.MarkerSeverity.Error : m.monaco.MarkerSeverity.Warning,
+                  message: d.message,
+                  startLineNumber: line,
+                  startColumn: Math.max(1, d.column),
+                  endLineNumber: line,
+                  endColumn: word ? word.endColumn : model.getLineMaxColumn(line),
+                  source: 'QAT Playground',
+                };
+              });
+            m.monaco.editor.setModelMarkers(model, MARKER_OWNER, markers);
+          }
+        };
+        showMarkers();
+
         cleanups.push(
           store.subscribe((state, previous) => {
             for (const file of SOURCE_FILES) {
@@ -44,8 +81,20 @@ export function CodeEditor() {
               const saved = viewStates.get(state.activeFile);
               if (saved) editor.restoreViewState(saved);
             }
+            if (state.analysis.diagnostics !== previous.analysis.diagnostics) showMarkers();
           }),
         );
+
+        const onReveal = (event: Event) => {
+          const { file, line, column } = (event as CustomEvent<{ file: string; line: number; column: number }>).detail;
+          if (!SOURCE_FILES.includes(file as SourceFile)) return;
+          if (editor.getModel() !== models[file as SourceFile]) editor.setModel(models[file as SourceFile]);
+          editor.revealPositionInCenter({ lineNumber: line, column });
+          editor.setPosition({ lineNumber: line, column });
+          editor.focus();
+        };
+        window.addEventListener(REVEAL_EVENT, onReveal);
+        cleanups.push(() => window.removeEventListener(REVEAL_EVENT, onReveal));
         setStatus('ready');
       })
       .catch((error: unknown) => {

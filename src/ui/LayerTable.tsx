@@ -1,0 +1,70 @@
+import type { AppState } from '../store';
+import type { LayerComparison, LayerQuantization } from '../worker/results';
+import { buildLayerRows, formatScales, formatZeroPoints } from './layerRows';
+import { useDerived } from './StoreContext';
+
+function layersOf(result: unknown): LayerQuantization[] | null {
+  const layers = (result as { layers?: unknown } | null)?.layers;
+  return Array.isArray(layers) && layers.length ? (layers as LayerQuantization[]) : null;
+}
+
+function selectRows(s: AppState) {
+  const check = s.analysis.lastGood?.result.check.qat.rows ?? null;
+  const quantization = layersOf(s.stages.qat.result) ?? layersOf(s.stages.calibration.result);
+  return buildLayerRows({
+    check,
+    quantization,
+    validation: layersOf(s.stages.validation.result) as LayerComparison[] | null,
+    fixed: layersOf(s.stages.fixed.result) as LayerComparison[] | null,
+  });
+}
+
+export function LayerTable() {
+  const rows = useDerived(selectRows);
+  const source = useDerived((s) => (layersOf(s.stages.qat.result) ? 'QAT' : layersOf(s.stages.calibration.result) ? 'calibration' : null));
+  if (rows.length === 0) {
+    return <p className="muted empty">Check the code (or run a stage) to see the model's layers.</p>;
+  }
+  return (
+    <div className="layers">
+      <p className="muted small">
+        Scales and zero points {source ? `from ${source}` : 'appear after calibration'}; SQNR against float after validation or fixed-point
+        evaluation; the LSB column is the largest fake-quant vs fixed-point difference.
+      </p>
+      <div className="table-scroll">
+        <table className="table table-compact" data-testid="layers.table">
+          <thead>
+            <tr>
+              <th>Layer</th>
+              <th>Type</th>
+              <th>dtype</th>
+              <th>weight</th>
+              <th className="num">scale</th>
+              <th className="num">zero point</th>
+              <th>observer</th>
+              <th className="num">SQNR</th>
+              <th className="num">LSB Δ</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.name} data-testid="layers.row" data-layer={row.name}>
+                <td className="mono">{row.name}</td>
+                <td>{row.type}</td>
+                <td className={`dtype dtype-${row.dtype}`}>{row.dtype}</td>
+                <td className={row.weightDtype ? `dtype dtype-${row.weightDtype}` : ''}>{row.weightDtype ?? ''}</td>
+                <td className="num mono">{formatScales(row.scale)}</td>
+                <td className="num mono">{formatZeroPoints(row.zeroPoint)}</td>
+                <td className="small observer" title={row.observer}>
+                  {row.observer}
+                </td>
+                <td className="num">{row.sqnr === null ? '–' : `${row.sqnr.toFixed(1)} dB`}</td>
+                <td className="num">{row.maxLsb === null ? '–' : row.maxLsb}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+/** The settings forms: which fields each group shows, how they are typed, and their help text. */
+import type { SettingGroup } from '../store/settings';
+
+export type FieldKind = 'int' | 'number' | 'select' | 'list';
+
+export interface SettingField {
+  key: string;
+  label: string;
+  kind: FieldKind;
+  options?: readonly string[];
+  help: string;
+}
+
+const TRAIN_FIELDS: SettingField[] = [
+  { key: 'epochs', label: 'epochs', kind: 'int', help: 'Passes over the training subset.' },
+  { key: 'batchSize', label: 'batch size', kind: 'int', help: 'Images per step.' },
+  { key: 'lr', label: 'lr', kind: 'number', help: 'Learning rate.' },
+  { key: 'momentum', label: 'momentum', kind: 'number', help: 'SGD momentum (Adam: β1).' },
+  { key: 'weightDecay', label: 'weight decay', kind: 'number', help: 'L2 penalty (decoupled for AdamW).' },
+  { key: 'optimizer', label: 'optimizer', kind: 'select', options: ['sgd', 'adam', 'adamw'], help: 'torch.optim.SGD, Adam or AdamW.' },
+  { key: 'schedule', label: 'schedule', kind: 'select', options: ['constant', 'step', 'multistep', 'cosine'], help: 'StepLR (step size, γ), MultiStepLR (milestones), CosineAnnealingLR.' },
+  { key: 'stepSize', label: 'step size', kind: 'int', help: 'StepLR: epochs between decays.' },
+  { key: 'gamma', label: 'γ', kind: 'number', help: 'Decay factor of StepLR / MultiStepLR.' },
+  { key: 'milestones', label: 'milestones', kind: 'list', help: 'MultiStepLR: epochs at which lr is multiplied by γ, e.g. "1, 2".' },
+  { key: 'warmupEpochs', label: 'warmup epochs', kind: 'int', help: 'Linear warmup before the schedule.' },
+];
+
+export const SETTING_FIELDS: Record<SettingGroup, SettingField[]> = {
+  data: [
+    { key: 'trainSubset', label: 'train images (0 = all)', kind: 'int', help: 'Training images used (a seeded random subset); 0 = all 60,000.' },
+    { key: 'testSubset', label: 'test images (0 = all)', kind: 'int', help: 'Test images evaluated; 0 = all 10,000.' },
+    { key: 'seed', label: 'seed', kind: 'int', help: 'Seed of the subset shuffle and of the weight initialisation.' },
+  ],
+  float: TRAIN_FIELDS,
+  calibration: [
+    { key: 'calibrationBatches', label: 'batches', kind: 'int', help: 'Batches the observers see (Horizon: 100).' },
+    { key: 'batchSize', label: 'batch size', kind: 'int', help: 'Images per calibration batch.' },
+  ],
+  qat: TRAIN_FIELDS,
+  convert: [
+    { key: 'from', label: 'from', kind: 'select', options: ['qat', 'calibration'], help: 'Which fake-quant model becomes the integer model.' },
+    {
+      key: 'requantMode',
+      label: 'requantization',
+      kind: 'select',
+      options: ['multiplier', 'float'],
+      help: 'Integer multiplier and shift (a chip, gemmlowp) or float32 rounding (PyTorch qnnpack, ONNX Runtime).',
+    },
+  ],
+  check: [{ key: 'march', label: 'target', kind: 'select', options: ['int8', 'int8_int16'], help: 'check_model target profile.' }],
+};
+
+/** Parses what was typed into a field; throws a message for the field. */
+export function parseField(field: SettingField, text: string): unknown {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  switch (field.kind) {
+    case 'int':
+    case 'number': {
+      const value = Number(trimmed);
+      if (!Number.isFinite(value)) throw new Error(`${field.label}: "${trimmed}" is not a number`);
+      return value;
+    }
+    case 'list':
+      return trimmed.split(/[\s,]+/).filter(Boolean).map(Number);
+    case 'select':
+      return trimmed;
+  }
+}
+
+export function formatFieldValue(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) return value.join(', ');
+  return String(value);
+}
