@@ -26,6 +26,7 @@ describe('npm run golden on golden/pytorch_quant.json', () => {
   it('fails the cases of a file whose numbers are off, on both backends, naming what differs', async () => {
     const file = parseGolden(text) as GoldenFile;
     const fq = file.fake_quantize![0]!;
+    if (fq.kind !== 'per_tensor') throw new Error('expected a per-tensor first case');
     fq.y[5] = Math.fround(fq.y[5]! + fq.scale); // one value one step off
     file.observers![1]!.zero_point = [1];
     file.learnable_fake_quantize![0]!.dscale = [file.learnable_fake_quantize![0]!.dscale[0]! * (1 + 1e-4)];
