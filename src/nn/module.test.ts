@@ -76,4 +76,22 @@ describe('nn.Module', () => {
     a.load_state_dict({ weight: [1, 2, 3, 4, 5, 6], bias: [7, 8] });
     a.dispose();
   });
+
+  it('dispose() also calls the dispose() of submodules that hold more than their state_dict', () => {
+    const freed: string[] = [];
+    class Holder extends nn.Module {
+      override dispose(): void {
+        freed.push('holder');
+        super.dispose();
+      }
+    }
+    class Outer extends nn.Module {
+      inner = new nn.Sequential(new Holder());
+      fc = new nn.Linear(2, 2);
+    }
+    const m = new Outer();
+    m.dispose();
+    expect(freed).toEqual(['holder']);
+    expect(m.fc.weight.isDisposed).toBe(true);
+  });
 });

@@ -177,8 +177,11 @@ export class Module {
     loadStateDict(this, state, strict);
   }
 
-  /** Frees every parameter and buffer. */
+  /** Frees every parameter and buffer, and what submodules hold besides (those that override dispose). */
   dispose(): void {
+    for (const m of this.modules()) {
+      if (m !== this && Object.getPrototypeOf(m).dispose !== Module.prototype.dispose) m.dispose();
+    }
     for (const [, t] of this.state_dict()) t.dispose();
   }
 
