@@ -16,6 +16,8 @@ import { avgPoolBackward, maxPoolBackward } from './kernels/pool';
 import { crossEntropyBackward, dropoutMask, softmaxBackward } from './kernels/softmax';
 import { binary, contiguousStrides, permuteCopy, stridedCopy, sumToShape } from './kernels/elementwise';
 import { Tensor as TensorClass } from './tensor';
+import { fakeQuantizeBackward } from '../quant/kernels/fake_quantize';
+import { lsqBackward } from '../quant/kernels/lsq';
 
 /** What each op keeps for its backward. The key is the op name given to `record`. */
 export interface SavedByOp {
@@ -40,6 +42,17 @@ export interface SavedByOp {
   dropout: { p: number; seed: number };
   softmax: { y: Tensor; dim: number };
   cross_entropy: { probs: Tensor; target: Tensor };
+  /** packed: per channel (scale, 1/scale, zero_point, zero_point) as the forward used them; axis null per tensor. */
+  fake_quantize: { x: Tensor; packed: Tensor; quantMin: number; quantMax: number; axis: number | null };
+  learnable_fake_quantize: {
+    x: Tensor;
+    scale: Tensor;
+    zeroPoint: Tensor;
+    quantMin: number;
+    quantMax: number;
+    axis: number | null;
+    gradFactor: number;
+  };
 }
 
 type Grads = readonly (Tensor | null)[];
@@ -173,4 +186,15 @@ export const backwardRules: { [K in keyof SavedByOp]: BackwardRule<K> } = {
 
   // Mean reduction: (softmax - onehot) · gy / N.
   cross_entropy: ({ probs, target }, gy) => [crossEntropyBackward(probs, target, gy)],
+
+  // Straight-through estimator: gy where quant_min <= zp + round(x / scale) <= quant_max, else 0.
+  fake_quantize: ({ x, packed, quantMin, quantMax, axis }, gy) => [fakeQuantizeBackward(x, gy, packed, quantMin, quantMax, axis)],
+
+  // LSQ (PyTorch's _fake_quantize_learnable_*_backward): STE for x; scale and zero-point gradients summed
+  // per tensor or per channel, times grad_factor.
+  learnable_fake_quantize: ({ x, scale, zeroPoint, quantMin, quantMax, axis, gradFactor }, gy, [dx, ds, dz]) => {
+    const g = lsqBackward(x, gy, scale, zeroPoint, quantMin, quantMax, axis, gradFactor);
+    const keepIf = (t: Tensor, needed: boolean | undefined) => (needed ? t : (t.dispose(), null));
+    return [keepIf(g.dx, dx), keepIf(g.dscale, ds), keepIf(g.dzero_point, dz)];
+  },
 };
