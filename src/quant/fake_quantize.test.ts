@@ -123,3 +123,50 @@ describe('FakeQuantize on the GPU', () => {
     expect(bits(await y.read())).toEqual(bits(fakeQuantizePerTensor(x, ref.scale[0]!, ref.zero_point[0]!, 0, 255).y));
   });
 });
+
+describe('fake quantize on the autograd tape', () => {
+  it('FakeQuantize passes the straight-through gradient (bit-exact with the CPU reference), per tensor and per channel', async () => {
+    const { backward } = await import('../engine/autograd');
+    const { fakeQuantizeBackward } = await import('./numerics/fake_quantize');
+    for (const perChannel of [false, true]) {
+      const fq = perChannel
+        ? new FakeQuantize({ observer: PerChannelMinMaxObserver, dtype: 'qint8', qscheme: 'per_channel_symmetric', ch_axis: 1 })
+        : new FakeQuantize({ observer: MinMaxObserver, dtype: 'quint8', qscheme: 'per_tensor_affine' });
+      // Calibrate on a narrower batch, so the second one clips.
+      fq(Tensor.fromArray(data(4 * 3 * 5, 1), [4, 3, 5]));
+      fq.eval();
+      const xs = data(4 * 3 * 5, 2);
+      const gys = data(4 * 3 * 5, 1);
+      const x = Tensor.fromArray(xs, [4, 3, 5]);
+      x.requiresGrad = true;
+      const y = fq(x);
+      backward(y, Tensor.fromArray(gys, [4, 3, 5]));
+      const scale = Array.from(await fq.scale.read());
+      const zp = Array.from(await fq.zero_point.read());
+      const ref = perChannel
+        ? fakeQuantizePerChannel(xs, [4, 3, 5], 1, scale, zp, -128, 127)
+        : fakeQuantizePerTensor(xs, scale[0]!, zp[0]!, 0, 255);
+      expect(ref.mask.some((m) => m === 0)).toBe(true);
+      expect(bits(await x.grad!.read())).toEqual(bits(fakeQuantizeBackward(gys, ref.mask)));
+    }
+  });
+
+  it('LearnableFakeQuantize learns: scale and zero-point gradients as the CPU reference (1e-5), x exact', async () => {
+    const { backward } = await import('../engine/autograd');
+    const { lsqBackwardPerTensor, lsqGradFactor } = await import('./numerics/lsq');
+    const lsq = new LearnableFakeQuantize({ observer: MinMaxObserver, dtype: 'quint8', qscheme: 'per_tensor_affine', scale: 0.05, zero_point: 120.3, use_grad_scaling: true });
+    lsq.enable_param_learning();
+    const xs = data(200, 8);
+    const gys = data(200, 1);
+    const x = Tensor.fromArray(xs, [200]);
+    x.requiresGrad = true;
+    backward(lsq(x), Tensor.fromArray(gys, [200]));
+    const ref = lsqBackwardPerTensor(xs, gys, 0.05, 120.3, 0, 255, lsqGradFactor(200, 255, true));
+    expect(bits(await x.grad!.read())).toEqual(bits(ref.dx));
+    const ds = (await lsq.scale.grad!.read())[0]!;
+    const dz = (await lsq.zero_point.grad!.read())[0]!;
+    expect(Math.abs(ds - ref.dscale[0]!)).toBeLessThanOrEqual(1e-5 * Math.abs(ref.dscale[0]!));
+    expect(Math.abs(dz - ref.dzero_point[0]!)).toBeLessThanOrEqual(1e-5 * Math.abs(ref.dzero_point[0]!));
+    expect(ref.dzero_point[0]).not.toBe(0);
+  });
+});

@@ -1,17 +1,24 @@
 /**
- * The fake-quantize ops as functions on tensors, with their gradients (the straight-through estimator;
- * LSQ's scale and zero-point gradients).
+ * The fake-quantize ops as functions on tensors, recorded on the autograd tape (the rules are in
+ * src/engine/backward.ts: `fake_quantize`, the straight-through estimator, and `learnable_fake_quantize`,
+ * LSQ's x / scale / zero-point gradients).
  */
-import type { Tensor } from '../engine/tensor';
+import { needsGrad, record } from '../engine/autograd';
+import { Tensor } from '../engine/tensor';
 import { fakeQuantizeForward } from './kernels/fake_quantize';
 import { lsqForward } from './kernels/lsq';
 
-/** Fake quantize with packed per-channel [scale, 1/scale, zero_point, zero_point]; axis null is per tensor. */
+/** Fake quantize with packed per-channel (scale, 1/scale, zero_point, zero_point); axis null is per tensor. */
 export function fakeQuantize(x: Tensor, packed: Tensor, quantMin: number, quantMax: number, axis: number | null): Tensor {
-  return fakeQuantizeForward(x, packed, quantMin, quantMax, axis);
+  const y = fakeQuantizeForward(x, packed, quantMin, quantMax, axis);
+  if (!needsGrad([x])) return y;
+  // The module rewrites its packed parameters on every observed batch; the backward needs these.
+  const snapshot = new Tensor(packed.shape, 'float32');
+  snapshot.assign(packed);
+  return record('fake_quantize', [x], y, { x, packed: snapshot, quantMin, quantMax, axis });
 }
 
-/** LSQ: fake quantize with learnable float scale / zero point (rounded and clamped inside). */
+/** LSQ: fake quantize with learnable float scale / zero point (the zero point rounded and clamped inside). */
 export function learnableFakeQuantize(
   x: Tensor,
   scale: Tensor,
@@ -19,7 +26,8 @@ export function learnableFakeQuantize(
   quantMin: number,
   quantMax: number,
   axis: number | null,
-  _gradFactor: number,
+  gradFactor: number,
 ): Tensor {
-  return lsqForward(x, scale, zeroPoint, quantMin, quantMax, axis);
+  const y = lsqForward(x, scale, zeroPoint, quantMin, quantMax, axis);
+  return record('learnable_fake_quantize', [x, scale, zeroPoint], y, { x, scale, zeroPoint, quantMin, quantMax, axis, gradFactor });
 }
