@@ -1,41 +1,77 @@
 // Fake quantize, forward (y) or straight-through backward (dx), per tensor or per channel, as PyTorch's
 // CPU kernel: q = zp + nearbyint(x * inv_scale); y = (clamp(q) - zp) * scale; dx = dy * (qmin <= q <= qmax).
 // qp[c] = (scale, 1/scale, zero_point, unused), 1/scale computed exactly on the GPU (fake_quant_pack).
-override WG: u32 = 256u;
+//
+// Memory-bound: vec4 loads, EPI vec4s per invocation, either as a contiguous run (RUNS, what a software
+// adapter wants: its per-invocation cost is high) or interleaved across invocations (coalesced, for GPUs).
+// Buffers are padded to 16 bytes, so the last vec4 may carry padding lanes: they are computed and
+// written into the output's padding, never read as data.
+override WG: u32 = 64u;
+override EPI: u32 = 4u;
+override RUNS: bool = true;
 override PER_CHANNEL: bool = false;
+// Per channel with inner % 4 == 0: the four lanes of a vec4 share one channel.
+override SAME_CHANNEL: bool = true;
 override BACKWARD: bool = false;
 
 struct Params {
-  n: u32,
+  n4: u32,
   stride: u32,
+  threads: u32,
   inner: u32,
   channels: u32,
   qmin: f32,
   qmax: f32,
 }
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> qp: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(4) var<uniform> params: Params;
+
+fn channel_of(i: u32) -> u32 {
+  return (i / params.inner) % params.channels;
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * params.stride;
-  if (i >= params.n) {
-    return;
-  }
-  var c = 0u;
-  if (PER_CHANNEL) {
-    c = (i / params.inner) % params.channels;
-  }
-  let p = qp[c];
-  let q = p.z + round(x[i] * p.y);
-  if (BACKWARD) {
-    let inside = params.qmin <= q && q <= params.qmax;
-    out[i] = dy[i] * select(0.0, 1.0, inside);
-  } else {
-    out[i] = (clamp(q, params.qmin, params.qmax) - p.z) * p.x;
+  let id = gid.x + gid.y * params.stride;
+  let lo = vec4<f32>(params.qmin);
+  let hi = vec4<f32>(params.qmax);
+  for (var j = 0u; j < EPI; j = j + 1u) {
+    let v = select(id + j * params.threads, id * EPI + j, RUNS);
+    if (v >= params.n4) {
+      break;
+    }
+    var scale: vec4<f32>;
+    var inv: vec4<f32>;
+    var zp: vec4<f32>;
+    if (!PER_CHANNEL) {
+      let p = qp[0];
+      scale = vec4<f32>(p.x);
+      inv = vec4<f32>(p.y);
+      zp = vec4<f32>(p.z);
+    } else if (SAME_CHANNEL) {
+      let p = qp[channel_of(v * 4u)];
+      scale = vec4<f32>(p.x);
+      inv = vec4<f32>(p.y);
+      zp = vec4<f32>(p.z);
+    } else {
+      let p0 = qp[channel_of(v * 4u)];
+      let p1 = qp[channel_of(v * 4u + 1u)];
+      let p2 = qp[channel_of(v * 4u + 2u)];
+      let p3 = qp[channel_of(v * 4u + 3u)];
+      scale = vec4<f32>(p0.x, p1.x, p2.x, p3.x);
+      inv = vec4<f32>(p0.y, p1.y, p2.y, p3.y);
+      zp = vec4<f32>(p0.z, p1.z, p2.z, p3.z);
+    }
+    let q = zp + round(x[v] * inv);
+    if (BACKWARD) {
+      let inside = (lo <= q) & (q <= hi);
+      out[v] = dy[v] * select(vec4<f32>(0.0), vec4<f32>(1.0), inside);
+    } else {
+      out[v] = (clamp(q, lo, hi) - zp) * scale;
+    }
   }
 }

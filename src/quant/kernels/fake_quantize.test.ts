@@ -5,7 +5,7 @@ import { Tensor, tidy } from '../../engine/tensor';
 import { parseGolden } from '../numerics/golden_format';
 import { fakeQuantizeBackward as cpuBackward, fakeQuantizePerChannel, fakeQuantizePerTensor } from '../numerics/fake_quantize';
 import { f32Bits } from '../numerics/float32';
-import { fakeQuantizeBackward, fakeQuantizeForward, packQParamsInto } from './fake_quantize';
+import { fakeQuantizeBackward, fakeQuantizeForward, packQParamsInto, setFakeQuantLayout } from './fake_quantize';
 
 beforeAll(async () => {
   await getTestDevice();
@@ -35,7 +35,15 @@ describe('fake quantize kernel', () => {
     }
   });
 
-  it('matches the CPU reference bit for bit on random data, ties and clipping included (per tensor and per channel, 3 dtypes)', async () => {
+  it('matches the CPU reference bit for bit on random data, ties and clipping included (per tensor and per channel, 3 dtypes, both launch layouts)', async () => {
+    for (const layout of ['runs', 'strided'] as const) {
+      setFakeQuantLayout(layout);
+      await randomParity();
+    }
+    setFakeQuantLayout('auto');
+  });
+
+  async function randomParity(): Promise<void> {
     let seed = 7;
     const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
     const ranges: [number, number][] = [[-128, 127], [0, 255], [-32768, 32767]];
@@ -61,6 +69,24 @@ describe('fake quantize kernel', () => {
       expect(bits(await fakeQuantizeForward(x, packedT, qmin, qmax, null).read())).toEqual(bits(refT.y));
       expect(bits(await fakeQuantizeBackward(x, dy, packedT, qmin, qmax, null).read())).toEqual(bits(cpuBackward(dyData, refT.mask)));
     }
+  }
+
+  it('handles sizes that are not a multiple of 4 and channels that split a vec4', async () => {
+    const shape = [3, 5, 3];
+    const n = 45;
+    const data = Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) * 2);
+    const dyData = Array.from({ length: n }, (_, i) => Math.cos(i));
+    const x = Tensor.fromArray(data, shape);
+    const dy = Tensor.fromArray(dyData, shape);
+    const scale = [0.01, 0.02, 0.03, 0.04, 0.05];
+    const zp = [1, 2, 3, 4, 5];
+    const packed = packQParamsInto(Tensor.fromArray(scale, [5]), Tensor.fromArray(zp, [5], 'int32'), null);
+    const ref = fakeQuantizePerChannel(data, shape, 1, scale, zp, 0, 255);
+    expect(bits(await fakeQuantizeForward(x, packed, 0, 255, 1).read())).toEqual(bits(ref.y));
+    expect(bits(await fakeQuantizeBackward(x, dy, packed, 0, 255, 1).read())).toEqual(bits(cpuBackward(dyData, ref.mask)));
+    const one = Tensor.fromArray([0.3], [1]);
+    const p1 = packQParamsInto(Tensor.fromArray([0.25], [1]), Tensor.fromArray([0], [1], 'int32'), null);
+    expect(Array.from(await fakeQuantizeForward(one, p1, -128, 127, null).read())).toEqual([0.25]);
   });
 
   it('computes 1/scale exactly (correctly rounded) for awkward scales', async () => {

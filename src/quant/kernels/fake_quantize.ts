@@ -8,11 +8,11 @@ import packWgsl from '../../../shaders/fake_quant_pack.wgsl?raw';
 import { dispatch } from '../../engine/commands';
 import { grid1d } from '../../engine/grid';
 import { getPipeline } from '../../engine/pipelines';
+import { deviceAdapter } from '../../engine/device';
 import { Tensor } from '../../engine/tensor';
 import { innerSize } from '../numerics/fake_quantize';
 import { uniformBytes, withMath } from './wgsl';
 
-const WG = 256;
 
 /** A float32 [channels, 4] tensor of (scale, 1/scale, zp_forward, zp_backward) per channel. */
 export function packedShape(channels: number): [number, number] {
@@ -68,6 +68,18 @@ export function packLearnableQParams(scale: Tensor, zeroPoint: Tensor, quantMin:
   return packed;
 }
 
+/** Launch shape of the elementwise fake-quant kernel: runs of vec4s on software adapters, interleaved on GPUs. */
+const FQ_WG = 64;
+const FQ_EPI = 8;
+
+export type FakeQuantLayout = 'auto' | 'runs' | 'strided';
+let layout: FakeQuantLayout = 'auto';
+
+/** Forces the launch layout ('auto': runs on software adapters, strided on GPUs): for tests and the bench. */
+export function setFakeQuantLayout(next: FakeQuantLayout): void {
+  layout = next;
+}
+
 function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, quantMax: number, axis: number | null): Tensor {
   x.assertLive('fake_quantize');
   if (x.dtype !== 'float32') throw new Error(`fake_quantize: input must be float32 (got ${x.dtype})`);
@@ -77,13 +89,21 @@ function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, qua
   }
   if (dy && dy.numel !== x.numel) throw new Error(`fake_quantize backward: dy [${dy.shape.join(', ')}] vs x [${x.shape.join(', ')}]`);
   const out = new Tensor(x.shape, 'float32');
-  const n = x.numel;
-  const [gx, gy, stride] = grid1d(n, WG);
+  const n4 = Math.ceil(x.numel / 4);
+  const invocations = Math.max(1, Math.ceil(n4 / FQ_EPI));
+  const [gx, gy, stride] = grid1d(invocations, FQ_WG);
   const perChannel = axis !== null;
+  const inner = axis === null ? 1 : innerSize(x.shape, axis);
+  const sameChannel = inner % 4 === 0;
+  const runs = layout === 'auto' ? deviceAdapter().software : layout === 'runs';
   const backward = dy !== null;
-  const pipeline = getPipeline(`fake_quant:${perChannel ? 'ch' : 't'}:${backward ? 'bwd' : 'fwd'}`, () => fakeQuantWgsl, {
-    WG,
+  const key = `fake_quant:${perChannel ? (sameChannel ? 'ch4' : 'ch1') : 't'}:${backward ? 'bwd' : 'fwd'}:${runs ? 'runs' : 'strided'}`;
+  const pipeline = getPipeline(key, () => fakeQuantWgsl, {
+    WG: FQ_WG,
+    EPI: FQ_EPI,
+    RUNS: runs ? 1 : 0,
     PER_CHANNEL: perChannel ? 1 : 0,
+    SAME_CHANNEL: sameChannel ? 1 : 0,
     BACKWARD: backward ? 1 : 0,
   });
   dispatch(
@@ -91,9 +111,10 @@ function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, qua
     [x.buffer, packed.buffer, (dy ?? x).buffer, out.buffer],
     [gx, gy],
     uniformBytes([
-      ['u32', n],
+      ['u32', n4],
       ['u32', stride],
-      ['u32', axis === null ? Math.max(1, n) : innerSize(x.shape, axis)],
+      ['u32', gx * gy * FQ_WG],
+      ['u32', Math.max(1, inner)],
       ['u32', channels],
       ['f32', quantMin],
       ['f32', quantMax],
