@@ -17,7 +17,6 @@ import { get_qconfig } from '../quant/qconfig_templates';
 import { disable_fake_quant, disable_observer, set_fake_quantize } from '../quant/fake_quant_state';
 import { FakeQuantState } from '../quant/types';
 import { freeze_bn_stats } from '../quant/qat_modules';
-import type { Module } from '../nn/module';
 
 beforeAll(async () => {
   await getTestDevice();
@@ -133,7 +132,7 @@ describe('QAT conv+BN folding', () => {
     (qat as unknown as { activation_post_process: { disable_fake_quant(): void } }).activation_post_process.disable_fake_quant();
     const scales = Float32Array.from([0.004, 0.003, 0.005]);
     // Per-channel qparams are sized on first use; a state dict sizes them, as a checkpoint would.
-    model.load_state_dict(new Map([['conv.weight_fake_quant.scale', scales], ['conv.weight_fake_quant.zero_point', new Int32Array(C)]]), false);
+    model.load_state_dict(new Map<string, ArrayLike<number>>([['conv.weight_fake_quant.scale', scales], ['conv.weight_fake_quant.zero_point', new Int32Array(C)]]), false);
     const y = model(Tensor.fromArray(xData, [N, CIN, H, H])) as Tensor;
     // The folded weight in float32 as the module computes it, then fake quantize (round half to even).
     const f = Math.fround;
