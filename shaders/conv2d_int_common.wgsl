@@ -40,8 +40,6 @@ struct Params {
   LO: i32,
   HI: i32,
   R_ZP: i32,
-  R_RQ0: u32,
-  R_RQ1: u32,
   PAD_WORD: u32,
 }
 
@@ -54,10 +52,12 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> y: array<u32>;
 @group(0) @binding(6) var<uniform> p: Params;
 
-fn residual_term(e: u32) -> i32 {
+// The residual rescaled to the accumulator's scale s_x·s_w[c] (its constants follow the output's in rq),
+// so that conv + add is requantized once.
+fn residual_term(e: u32, ch: u32) -> i32 {
   let per = lanes_per_word(RES_BITS);
   let r = lane_of(res[e / per], RES_BITS, e % per);
-  return scale_acc(r - p.R_ZP, vec2<u32>(p.R_RQ0, p.R_RQ1));
+  return scale_acc(r - p.R_ZP, rq[arrayLength(&rq) / 2u + ch]);
 }
 
 fn store_output(idx: u32, oc4: u32, acc: vec4<i32>) {
@@ -69,11 +69,11 @@ fn store_output(idx: u32, oc4: u32, acc: vec4<i32>) {
   }
   var v: vec4<i32>;
   for (var j = 0u; j < 4u; j++) {
-    var t = p.Y_ZP + scale_acc(acc[j], rq[oc4 * 4u + j]);
+    var a = acc[j];
     if (HAS_RESIDUAL) {
-      t = t + residual_term(idx * 4u + j);
+      a = a + residual_term(idx * 4u + j, oc4 * 4u + j);
     }
-    v[j] = clamp(t, p.LO, p.HI);
+    v[j] = clamp(p.Y_ZP + scale_acc(a, rq[oc4 * 4u + j]), p.LO, p.HI);
   }
   if (OUT_BITS == 8u) {
     y[idx] = pack4x8(v);

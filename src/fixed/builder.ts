@@ -203,7 +203,11 @@ export class IntegerModelBuilder {
       requant = makeRequantParams(sx, weightScale, o.output.scale);
       clamp = this.clampFor(o.output, o.activation);
     }
-    const residualRequant = o.residual && o.output !== 'int32' ? makeRescaleParams([this.scaleOf(o.residual) / o.output.scale]) : undefined;
+    // The residual joins the accumulator: rescaled to s_x·s_w[c] per output channel (requantized once after).
+    const residualRequant =
+      o.residual && o.output !== 'int32'
+        ? makeRescaleParams(Array.from({ length: weightScale.length }, (_, c) => this.scaleOf(o.residual!) / (sx * weightScale[c])))
+        : undefined;
     return {
       name,
       inputs: o.residual ? [input, o.residual] : [input],

@@ -22,12 +22,10 @@ describe('fake quant (the QAT model on the engine) vs fixed point, per layer', (
       const quantized = r.layers.filter((l) => l.dtype === 'qint8');
       expect(quantized.length).toBeGreaterThanOrEqual(4);
       for (const l of quantized) {
-        // A fused add rounds its two terms separately (the QAT model once), and its inputs may already
-        // be a step apart: 2 LSB there, 1 elsewhere.
-        const fusedAdd = converted.model.ops.some((op) => op.name === l.value && op.inputs.length > 1);
-        expect(l.maxLsb, l.node).toBeLessThanOrEqual(fusedAdd ? 2.0001 : 1.0001);
-        // ...and two separately rounded terms differ from one rounded sum on a good part of the outputs.
-        expect(l.meanAbsLsb, l.node).toBeLessThan(fusedAdd ? 0.3 : 0.02);
+        // One step apart at most where a layer's own rounding differs; two once an input was already a
+        // step apart (deeper layers of the residual net). Rarely either way.
+        expect(l.maxLsb, l.node).toBeLessThanOrEqual(id === 'residual' ? 2.0001 : 1.0001);
+        expect(l.meanAbsLsb, l.node).toBeLessThan(0.03);
       }
       const classifier = byNode.get('classifier')!;
       expect(classifier.dtype).toBe('qint32');

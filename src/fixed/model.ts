@@ -57,7 +57,10 @@ interface WeightedOp extends OpBase {
   requant: RequantParams | null;
   /** Output clamp in the storage domain (the dtype's range, or a fused ReLU/ReLU6's). */
   clamp: Pair;
-  /** With a second input (inputs[1]): the fused add's rescale of it to the output scale. */
+  /**
+   * With a second input (inputs[1]): the fused add's rescale of it into the accumulator's scale,
+   * M_c = s_r / (s_x·s_w[c]) per output channel (the sum is requantized once).
+   */
   residualRequant?: RequantParams;
 }
 

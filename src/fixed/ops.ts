@@ -9,18 +9,22 @@ import type { Conv2dGeometry, IntDType, Pair } from './types';
 /** Which dtype an activation may have (int32 only as a conv/linear high-precision output). */
 export type ActDType = 'int8' | 'int16';
 
-/** A second input added into the output before the clamp (conv + add fusion, or a plain add). */
+/**
+ * A second input: for a plain add, each input rescaled to the output scale (M = s_r / s_y, one channel);
+ * for conv + add fusion, the residual rescaled into the accumulator's scale (M_c = s_r / (s_x·s_w[c]),
+ * per output channel or one) and added to the accumulator before the one requantization.
+ */
 export interface ResidualSpec {
   dtype: IntDType;
   zeroPoint: number;
-  /** Rescales (r − z_r) to the output scale: M = s_r / s_y, one channel. */
   requant: RequantParams;
 }
 
 /**
  * Integer conv2d (a linear layer is a 1×1 conv on a 1×1 image):
- *   acc = bias + Σ (x − z_x)(w − z_w)          (int32, wrapping)
- *   y   = clamp(z_y + scale_c(acc) [+ scale_r(r − z_r)], lo, hi)   or   y = acc (outDtype int32)
+ *   acc = bias + Σ (x − z_x)(w − z_w) [+ scale_r,c(r − z_r)]   (int32, wrapping; the fused residual
+ *                                                              rescaled to the accumulator's scale)
+ *   y   = clamp(z_y + scale_c(acc), lo, hi)   or   y = acc (outDtype int32)
  */
 export interface Conv2dOpSpec {
   mode: RequantMode;

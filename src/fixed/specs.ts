@@ -83,6 +83,10 @@ export class SpecContext {
       return undefined;
     }
     if (!op.residualRequant) fail(op, 'has a second input but no residualRequant');
+    const channels = 'weightShape' in op ? (op as { weightShape: readonly number[] }).weightShape[0] : 1;
+    if (op.residualRequant.scale.length !== 1 && op.residualRequant.scale.length !== channels) {
+      fail(op, `residualRequant has ${op.residualRequant.scale.length} channel multipliers for ${channels} output channels`);
+    }
     const r = this.input(op, 1);
     return { dtype: this.actDtype(op, r), zeroPoint: this.zeroPoint(r), requant: op.residualRequant };
   }

@@ -14,7 +14,7 @@
  *   requantization mode, so ONNX Runtime reproduces our integers bit for bit.
  *
  * Whatever the style, ops that no quantized ONNX operator expresses use the 'integer' form: a conv with a
- * fused add (the residual is rescaled in the accumulator's precision), an int32 high-precision output,
+ * fused add (the residual joins the int32 accumulator, then one requantization), an int32 high-precision output,
  * requantize (a dtype change, a standalone ReLU), average pooling; int16 tensors, which ONNX Runtime has no
  * integer kernels for, run as integer-valued float32 tensors (exact while partial sums stay below 2^24).
  * quint8 values are uint8 in ONNX with their true zero point; qint8 int8; qint16 int16; qint32 int32.
@@ -370,14 +370,17 @@ export function exportOnnx(model: IntegerModel, options: OnnxExportOptions = {})
       }
     }
     if (op.bias) acc = g.op('Add', `${at}/add_bias`, [acc, g.init(`${at}/bias`, 'int32', channelDims(o, r), op.bias)]);
+    if (op.inputs.length > 1) {
+      // The fused residual joins the int32 accumulator, rescaled to s_x·s_w[c] (requantized once after).
+      const rescaled = scaled(centered(op.inputs[1], at), op.residualRequant!, o, r, `${at}/residual`);
+      acc = g.op('Add', `${at}/add_residual`, [acc, g.op('Cast', `${at}/residual_int32`, [rescaled], { to: ONNX_DTYPE.int32 })]);
+    }
     if (!op.requant) {
       g.node('Identity', `${at}/out`, [acc], [op.output]);
       return;
     }
     acc = g.op('Cast', `${at}/acc_float`, [acc], { to: ONNX_DTYPE.float });
-    const terms = [scaled(acc, op.requant, o, r, at)];
-    if (op.inputs.length > 1) terms.push(scaled(centered(op.inputs[1], at), op.residualRequant!, 1, r, `${at}/residual`));
-    finish(terms, op.output, op.clamp, at);
+    finish([scaled(acc, op.requant, o, r, at)], op.output, op.clamp, at);
   }
 
   for (const op of model.ops) (emit[op.kind] as (o: IntegerOp) => void)(op);

@@ -95,13 +95,17 @@ export function conv2dIntCpu(spec: Conv2dOpSpec, x: ArrayLike<number>, residual?
   const inner = ho * wo;
   const perChannel = spec.requant.scale.length !== 1;
   const out = new Int32Array(acc.length);
+  const residualPerChannel = spec.residual ? spec.residual.requant.scale.length !== 1 : false;
   for (let i = 0; i < acc.length; i++) {
     const ch = Math.floor(i / inner) % o;
-    let y = spec.yZeroPoint + saturateTerm(scaleAccumulator(acc[i], spec.requant, perChannel ? ch : 0, spec.mode));
+    let a = acc[i];
     if (spec.residual && residual) {
+      // The residual joins the sum in the accumulator's precision (rescaled to s_x·s_w[c]), so the output
+      // is rounded once, as the QAT model rounds conv + bn + add.
       const r = (residual[i] - spec.residual.zeroPoint) | 0;
-      y += saturateTerm(scaleAccumulator(r, spec.residual.requant, 0, spec.mode));
+      a = (a + scaleAccumulator(r, spec.residual.requant, residualPerChannel ? ch : 0, spec.mode)) | 0;
     }
+    const y = spec.yZeroPoint + saturateTerm(scaleAccumulator(a, spec.requant, perChannel ? ch : 0, spec.mode));
     out[i] = clampTo(y, spec.clamp[0], spec.clamp[1]);
   }
   return out;

@@ -136,7 +136,9 @@ export function prepareConv2d(spec: Conv2dOpSpec, options: { kernel?: Conv2dKern
     chan[oc * 2] = kernel === 'dense' ? foldedBias(spec, oc) : spec.bias ? spec.bias[oc] : 0;
     chan[oc * 2 + 1] = zeroPointOf(spec, oc);
   }
-  const rqWords = spec.requant ? requantWords(spec.requant, spec.mode, ocp) : new Int32Array(ocp * 2);
+  const outWords = spec.requant ? requantWords(spec.requant, spec.mode, ocp) : new Int32Array(ocp * 2);
+  // With a residual, its per-channel constants (into the accumulator scale) follow: [output | residual].
+  const rqWords = spec.residual ? Int32Array.from([...outWords, ...requantWords(spec.residual.requant, spec.mode, ocp)]) : outWords;
   const words = kernel === 'dense' ? packDenseWeights(spec) : packGeneralWeights(spec);
   const weights = keep(Tensor.fromArray(words, [words.length], 'int32'));
   const chanT = keep(Tensor.fromArray(chan, [chan.length], 'int32'));
@@ -178,7 +180,6 @@ export function conv2dIntGpu(prepared: PreparedConv2d, x: Tensor, residual?: Ten
       throw new Error(`conv2d_int: residual input must be [${out.shape.join(', ')}] ${spec.residual.dtype}`);
     }
   }
-  const rRq = spec.residual ? requantWords(spec.residual.requant, spec.mode, 1) : new Int32Array(2);
   // A pointwise conv on 1×1 images (a linear layer) is the same memory read as one row of N pixels, which
   // lets the dense kernel's pixel tile run along the batch instead of wasting itself on a 1-wide row.
   const g = spec.geometry;
@@ -231,8 +232,6 @@ export function conv2dIntGpu(prepared: PreparedConv2d, x: Tensor, residual?: Ten
     LO: spec.clamp[0],
     HI: spec.clamp[1],
     R_ZP: spec.residual?.zeroPoint ?? 0,
-    R_RQ0: rRq[0] >>> 0,
-    R_RQ1: rRq[1] >>> 0,
     PAD_WORD: padWord >>> 0,
   });
   const res = residual ?? x;
