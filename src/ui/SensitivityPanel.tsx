@@ -1,0 +1,163 @@
+/**
+ * The sensitivity stage's result: a bar per quantized op for the chosen metric and mode (most sensitive
+ * first), the per-node table of every metric (click a header to sort), the debug tool's table as a JSON
+ * download, and the mixed-precision choice with the qconfig.ts line that applies it.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type { SensitivityReport } from '../pipeline/sensitivity';
+import { SENSITIVITY_METRICS, type SensitivityMetric, type SensitivityMode } from '../quant/sensitivity';
+import { SENSITIVITY_COLUMNS, formatMetric, sensitivityBars, sensitivityDownload, sensitivityRows, sortRows, type SensitivityColumn, type SensitivityViewRow } from './sensitivityView';
+
+const MODES: readonly { mode: SensitivityMode; label: string }[] = [
+  { mode: 'only', label: 'only this op quantized' },
+  { mode: 'all_but', label: 'all but this op quantized' },
+];
+
+function cell(row: SensitivityViewRow, key: SensitivityColumn): string {
+  const v = row[key];
+  if (typeof v === 'string') return v;
+  if (key.endsWith('accuracy')) return formatMetric('accuracy', v);
+  if (key.endsWith('L1')) return formatMetric('L1', v);
+  return formatMetric('SQNR', v);
+}
+
+function BarChart({ report, metric, mode }: { report: SensitivityReport; metric: SensitivityMetric; mode: SensitivityMode }) {
+  const bars = sensitivityBars(report, metric, mode);
+  const rowHeight = 22;
+  const labelWidth = 160;
+  const width = 520;
+  const barWidth = width - labelWidth - 90;
+  return (
+    <svg
+      className="sensitivity-chart"
+      data-testid="sensitivity.chart"
+      width={width}
+      height={bars.length * rowHeight + 4}
+      viewBox={`0 0 ${width} ${bars.length * rowHeight + 4}`}
+      role="img"
+      aria-label={`Sensitivity by ${metric} (${mode}), most sensitive first`}
+    >
+      {bars.map((b, i) => (
+        <g key={b.node} transform={`translate(0, ${i * rowHeight + 2})`} data-testid="sensitivity.bar" data-node={b.node}>
+          <title>{`${b.node} (${b.type}): ${b.label}`}</title>
+          <text x={labelWidth - 6} y={rowHeight * 0.65} textAnchor="end" fontSize="12" fontFamily="monospace" fill="currentColor">
+            {b.node}
+          </text>
+          <rect x={labelWidth} y={3} width={Math.max(1, b.length * barWidth)} height={rowHeight - 6} fill={i === 0 ? '#d9534f' : '#5b8def'} />
+          <text x={labelWidth + b.length * barWidth + 6} y={rowHeight * 0.65} fontSize="11" fill="currentColor">
+            {b.label}
+          </text>
+        </g>
+      ))}
+    </svg>
+  );
+}
+
+export function SensitivityPanel({ report }: { report: SensitivityReport }) {
+  const [metric, setMetric] = useState<SensitivityMetric>(report.settings.metric);
+  const [mode, setMode] = useState<SensitivityMode>(report.settings.mode);
+  const [sort, setSort] = useState<{ key: SensitivityColumn; descending: boolean } | null>(null);
+  const rows = useMemo(() => sensitivityRows(report), [report]);
+  const sorted = sort ? sortRows(rows, sort.key, sort.descending) : rows;
+  const metrics = SENSITIVITY_METRICS.filter((m) => report.tables.some((t) => t.metric === m));
+  const modes = MODES.filter((m) => report.tables.some((t) => t.mode === m.mode));
+  const download = sensitivityDownload(report, metric, mode);
+  const text = download?.text ?? null;
+  const href = useMemo(() => (text === null ? null : URL.createObjectURL(new Blob([text], { type: 'application/json' }))), [text]);
+  useEffect(() => () => void (href && URL.revokeObjectURL(href)), [href]);
+  const mixed = report.mixed;
+
+  return (
+    <div className="sensitivity" data-testid="sensitivity.panel">
+      <p className="muted small">
+        {report.images} test images; float accuracy {formatMetric('accuracy', report.float_accuracy)}, every op quantized{' '}
+        {formatMetric('accuracy', report.all_quantized.accuracy)} (output SQNR {formatMetric('SQNR', report.all_quantized.SQNR)}).
+      </p>
+      <div className="toolbar">
+        <label>
+          Metric{' '}
+          <select value={metric} onChange={(e) => setMetric(e.target.value as SensitivityMetric)} data-testid="sensitivity.metric">
+            {metrics.map((m) => (
+              <option key={m} value={m}>
+                {m}
+              </option>
+            ))}
+          </select>
+        </label>{' '}
+        <label>
+          Mode{' '}
+          <select value={mode} onChange={(e) => setMode(e.target.value as SensitivityMode)} data-testid="sensitivity.mode">
+            {modes.map((m) => (
+              <option key={m.mode} value={m.mode}>
+                {m.label}
+              </option>
+            ))}
+          </select>
+        </label>{' '}
+        {download && href && (
+          <a className="button" href={href} download={download.name} data-testid="sensitivity.download" title="[node, type, value] rows, most sensitive first: sensitive_op_*_qconfig_setter(table, {topk}) takes it as it is">
+            Download {download.name}
+          </a>
+        )}
+      </div>
+      <BarChart report={report} metric={metric} mode={mode} />
+      <div className="table-scroll">
+        <table className="table table-compact" data-testid="sensitivity.table">
+          <thead>
+            <tr>
+              {SENSITIVITY_COLUMNS.map((c) => (
+                <th
+                  key={c.key}
+                  title={c.title}
+                  className={c.key === 'node' || c.key === 'type' ? '' : 'num'}
+                  aria-sort={sort?.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}
+                  onClick={() => setSort((s) => ({ key: c.key, descending: s?.key === c.key ? !s.descending : c.key !== 'node' && c.key !== 'type' }))}
+                  style={{ cursor: 'pointer' }}
+                  data-testid={`sensitivity.sort.${c.key}`}
+                >
+                  {c.label}
+                  {sort?.key === c.key ? (sort.descending ? ' ▼' : ' ▲') : ''}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {sorted.map((row) => (
+              <tr key={row.node} data-testid="sensitivity.row" data-node={row.node} className={row.int16 ? 'int16' : ''}>
+                {SENSITIVITY_COLUMNS.map((c) => (
+                  <td key={c.key} className={c.key === 'node' ? 'mono' : c.key === 'type' ? '' : 'num'}>
+                    {cell(row, c.key)}
+                    {c.key === 'node' && row.int16 ? ' (int16)' : ''}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {report.fixed && !report.fixed.available && <p className="muted small">Fixed-point SQNR not measured: {report.fixed.reason}</p>}
+      {mixed && (
+        <div className="mixed-precision" data-testid="sensitivity.mixed">
+          <h4>Mixed precision</h4>
+          <p>
+            {mixed.reached ? 'Within' : 'Not within'} {formatMetric('accuracy', report.settings.target)} of float with{' '}
+            {mixed.int16.length ? (
+              <>
+                int16 activations for <span className="mono">{mixed.int16.join(', ')}</span>
+              </>
+            ) : (
+              'all ops int8'
+            )}
+            : {mixed.chosen.measured_on === 'fixed' ? 'fixed-point' : 'fake-quant'} accuracy {formatMetric('accuracy', mixed.baseline.accuracy)} (all int8) →{' '}
+            {formatMetric('accuracy', mixed.chosen.accuracy)}; activations +{mixed.cost.activation_bytes} bytes per image (
+            {mixed.chosen.size.activation_bytes} in all), weights {mixed.chosen.size.weight_bytes} bytes. {mixed.candidates.length} candidates measured.
+          </p>
+          {mixed.chosen.note && <p className="muted small">{mixed.chosen.note}</p>}
+          <pre className="mono small" data-testid="sensitivity.setter">
+            {mixed.setter_code}
+          </pre>
+        </div>
+      )}
+    </div>
+  );
+}
