@@ -2,6 +2,8 @@
 // counts (atomics). The bin is trunc((x - left) * bins / (right - left)) in float32 with an exactly
 // rounded division, as PyTorch's linear-interpolation histogram; the right edge belongs to the last bin.
 override WG: u32 = 256u;
+// |x| (PercentileObserver) instead of x.
+override ABS: bool = false;
 
 struct Params {
   n: u32,
@@ -36,7 +38,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= params.n) {
     return;
   }
-  let v = x[i];
+  let v = select(x[i], abs(x[i]), ABS);
   let left = hp.left;
   let right = hp.right;
   if (!(v >= left && v <= right)) {

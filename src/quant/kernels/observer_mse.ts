@@ -1,15 +1,95 @@
-import type { Tensor } from '../../engine/tensor';
+/**
+ * Horizon's MSEObserver on the GPU, no readback: the batch's min/max (per tensor or per channel), the 95
+ * (or 95 / stride) candidate ranges and their symmetric fake-quant parameters, the squared error of each
+ * over the batch (8 candidates per pass over x), then the best one into the moving-average state.
+ * CPU reference: numerics/horizon_observers.ts (mseObserve) + minmax.ts (updateMinMax).
+ */
+import candidatesWgsl from '../../../shaders/observer_mse_candidates.wgsl?raw';
+import errorWgsl from '../../../shaders/observer_mse_error.wgsl?raw';
+import updateWgsl from '../../../shaders/observer_mse_update.wgsl?raw';
+import { dispatch } from '../../engine/commands';
+import { getPipeline } from '../../engine/pipelines';
+import { fillTensor } from '../../engine/kernels/elementwise';
+import { Tensor } from '../../engine/tensor';
+import { FLOAT32_EPS } from '../numerics/float32';
+import { mseCandidates } from '../numerics/horizon_observers';
 import type { QParamsConfig } from '../numerics/qparams';
-import { pending } from './pending';
+import { observeMinMax, observeMinMaxPerChannel } from './observer_minmax';
+import { uniformBytes, withMath } from './wgsl';
+
+const WG = 64;
+const GROUP = 8;
+const CHUNK = WG * 32;
+
+/** The batch's own min/max (per tensor, or per channel along `axis`) as new [channels] tensors. */
+export function batchMinMax(x: Tensor, axis: number | null): [Tensor, Tensor] {
+  const channels = axis === null ? 1 : x.shape[axis]!;
+  const lo = fillTensor([channels], Infinity);
+  const hi = fillTensor([channels], -Infinity);
+  if (axis === null) observeMinMax(x, lo, hi, null);
+  else observeMinMaxPerChannel(x, axis, lo, hi, null);
+  return [lo, hi];
+}
 
 export function mseObserveGpu(
-  _x: Tensor,
-  _axis: number | null,
-  _min: Tensor,
-  _max: Tensor,
-  _cfg: QParamsConfig,
-  _stride: number,
-  _averagingConstant: number,
+  x: Tensor,
+  axis: number | null,
+  minVal: Tensor,
+  maxVal: Tensor,
+  cfg: QParamsConfig,
+  stride: number,
+  averagingConstant: number,
 ): void {
-  pending('mseObserveGpu');
+  x.assertLive('MSEObserver');
+  if (x.dtype !== 'float32') throw new Error(`MSEObserver: input must be float32 (got ${x.dtype})`);
+  if (x.numel === 0) return;
+  const channels = axis === null ? 1 : x.shape[axis]!;
+  if (minVal.numel !== channels) throw new Error(`MSEObserver: state has ${minVal.numel} channels, input ${channels}`);
+  let outer = 1;
+  if (axis !== null) for (let d = 0; d < axis; d++) outer *= x.shape[d]!;
+  const inner = x.numel / (outer * channels);
+  const [lo, hi] = batchMinMax(x, axis);
+  const factors = mseCandidates(stride).map((c) => c.factor);
+  const K = factors.length;
+  const factorT = Tensor.fromArray(factors, [K]);
+  const cand = new Tensor([channels * K, 4], 'float32');
+  dispatch(
+    getPipeline('observer_mse_candidates', () => withMath(candidatesWgsl)),
+    [lo.buffer, hi.buffer, factorT.buffer, cand.buffer],
+    [Math.ceil((channels * K) / 64)],
+    uniformBytes([
+      ['u32', channels],
+      ['u32', K],
+      ['f32', Math.fround((cfg.quant_max - cfg.quant_min) / 2)],
+      ['f32', cfg.eps ?? FLOAT32_EPS],
+    ]),
+  );
+  const count = outer * inner;
+  const chunks = Math.max(1, Math.ceil(count / CHUNK));
+  const groups = Math.ceil(K / GROUP);
+  if (chunks > 65535 || channels > 65535) throw new Error(`MSEObserver: input [${x.shape.join(', ')}] is too large for one dispatch`);
+  const partial = new Tensor([channels * K * chunks], 'float32');
+  dispatch(getPipeline('observer_mse_error', () => errorWgsl, { WG }), [x.buffer, cand.buffer, partial.buffer], [chunks, groups, channels], uniformBytes([
+    ['u32', outer],
+    ['u32', channels],
+    ['u32', inner],
+    ['u32', chunks],
+    ['u32', CHUNK],
+    ['u32', K],
+    ['f32', cfg.quant_min],
+    ['f32', cfg.quant_max],
+  ]));
+  dispatch(
+    getPipeline('observer_mse_update', () => withMath(updateWgsl)),
+    [partial.buffer, cand.buffer, minVal.buffer, maxVal.buffer],
+    [Math.ceil(channels / 64)],
+    uniformBytes([
+      ['u32', channels],
+      ['u32', K],
+      ['u32', chunks],
+      ['u32', 0],
+      ['f32', averagingConstant],
+    ]),
+  );
+  for (const t of [lo, hi, factorT, cand, partial]) t.dispose();
 }

@@ -40,17 +40,22 @@ function squaredError(x: ArrayLike<number>, scale: number, qmin: number, qmax: n
   return s;
 }
 
+/** The squared error of each candidate range (for tests and tables). */
+export function mseErrors(x: ArrayLike<number>, lo: number, hi: number, cfg: QParamsConfig, stride: number): number[] {
+  return mseCandidates(stride).map(({ factor }) =>
+    squaredError(x, symmetricScale(f32(lo * factor), f32(hi * factor), cfg), cfg.quant_min, cfg.quant_max),
+  );
+}
+
 function bestRange(x: ArrayLike<number>, lo: number, hi: number, cfg: QParamsConfig, stride: number): [number, number] {
-  let best = Infinity;
-  let bestFactor = 1;
-  for (const { factor } of mseCandidates(stride)) {
-    const err = squaredError(x, symmetricScale(f32(lo * factor), f32(hi * factor), cfg), cfg.quant_min, cfg.quant_max);
-    if (err <= best) {
-      best = err;
-      bestFactor = factor;
-    }
-  }
-  return [f32(lo * bestFactor), f32(hi * bestFactor)];
+  const errors = mseErrors(x, lo, hi, cfg, stride);
+  const candidates = mseCandidates(stride);
+  let best = 0;
+  errors.forEach((e, k) => {
+    if (e <= errors[best]!) best = k;
+  });
+  const factor = candidates[best]!.factor;
+  return [f32(lo * factor), f32(hi * factor)];
 }
 
 export function mseObserve(x: ArrayLike<number>, shape: readonly number[], axis: number | null, cfg: QParamsConfig, stride: number): MinMax {
