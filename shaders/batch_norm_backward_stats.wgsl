@@ -6,18 +6,19 @@ override WG: u32 = 64u;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> stats: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;
-struct Params { C: u32, HW: u32, chunks: u32, chunk: u32 }
+struct Params { n: u32, stride: u32, C: u32, HW: u32, chunks: u32, chunk: u32 }
 @group(0) @binding(4) var<uniform> params: Params;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let k = gid.x;
-  let c = gid.y;
-  let n = gid.z;
-  if (k >= params.chunks) {
+  let t = gid.x + gid.y * params.stride;
+  if (t >= params.n) {
     return;
   }
-  let base = (n * params.C + c) * params.HW;
+  let plane = t / params.chunks;
+  let k = t - plane * params.chunks;
+  let c = plane % params.C;
+  let base = plane * params.HW;
   let start = k * params.chunk;
   let end = min(start + params.chunk, params.HW);
   let mean = stats[c];
@@ -29,7 +30,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     sg += g;
     sgx += g * (x[base + i] - mean);
   }
-  let q = ((n * params.C + c) * params.chunks + k) * 2u;
+  let q = t * 2u;
   partial[q] = sg;
   partial[q + 1u] = sgx * invstd;
 }

@@ -1,20 +1,34 @@
-// out[i] = op(a[i], b[i]) for two tensors of the same shape. `op` is prepended from the table in
-// src/engine/kernels/elementwise.ts.
+// out = op(a, b, alpha, beta) for two tensors of the same shape, four vec4s per invocation (see
+// unary.wgsl). `op` (on vec4) is prepended from the table in src/engine/kernels/elementwise.ts.
 override WG: u32 = 64u;
-// Elements per invocation: SwiftShader pays a fixed cost per invocation, so each one does a run.
-override EPI: u32 = 16u;
 
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-struct Params { n: u32, stride: u32, alpha: f32, beta: f32 }
+@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
+struct Params { n4: u32, stride: u32, alpha: f32, beta: f32 }
 @group(0) @binding(3) var<uniform> params: Params;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let first = (gid.x + gid.y * params.stride) * EPI;
-  let last = min(first + EPI, params.n);
-  for (var i = first; i < last; i++) {
-    out[i] = op(a[i], b[i], params.alpha, params.beta);
+  let i = (gid.x + gid.y * params.stride) * 4u;
+  let al = params.alpha;
+  let be = params.beta;
+  if (i + 4u <= params.n4) {
+    let a0 = a[i];
+    let a1 = a[i + 1u];
+    let a2 = a[i + 2u];
+    let a3 = a[i + 3u];
+    let b0 = b[i];
+    let b1 = b[i + 1u];
+    let b2 = b[i + 2u];
+    let b3 = b[i + 3u];
+    out[i] = op(a0, b0, al, be);
+    out[i + 1u] = op(a1, b1, al, be);
+    out[i + 2u] = op(a2, b2, al, be);
+    out[i + 3u] = op(a3, b3, al, be);
+  } else {
+    for (var k = i; k < params.n4; k++) {
+      out[k] = op(a[k], b[k], al, be);
+    }
   }
 }

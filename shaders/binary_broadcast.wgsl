@@ -1,5 +1,5 @@
 // out = op(a, b) with NumPy/PyTorch broadcasting, up to rank 8. The output is contiguous; a and b are
-// read through strides that are 0 along broadcast dimensions. `op` is prepended from the table in
+// read through strides that are 0 along broadcast dimensions. `op` and its scalar form `op1` are prepended from the table in
 // src/engine/kernels/elementwise.ts.
 override WG: u32 = 64u;
 // Elements per invocation (SwiftShader pays a fixed cost per invocation).
@@ -30,7 +30,7 @@ fn element(i: u32) {
     ia += coord * params.aStrides[d / 4][d % 4];
     ib += coord * params.bStrides[d / 4][d % 4];
   }
-  out[i] = op(a[ia], b[ib], 0.0, 0.0);
+  out[i] = op1(a[ia], b[ib], 0.0, 0.0);
 }
 
 @compute @workgroup_size(WG)

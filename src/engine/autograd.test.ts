@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getTestDevice } from '../testing/gpu';
+import { failOnGpuErrors } from './testing/errors';
 import { Tensor, liveTensorCount, tidy } from './tensor';
 import { F } from './functional';
 import { backward, no_grad } from './autograd';
@@ -13,6 +14,8 @@ import { testData } from './testing/compare';
 beforeAll(async () => {
   await getTestDevice();
 });
+
+failOnGpuErrors();
 
 function leaf(values: number[], shape: number[]): Tensor {
   const t = Tensor.fromArray(values, shape);

@@ -43,6 +43,21 @@ export type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: n
 /** Uniform data: raw bytes, or 32-bit words (`u32`/`i32`/`f32` given by the typed array). */
 export type UniformData = ArrayBufferView;
 
+/** What a recorder sees of each dispatch (profiling scripts replay them one by one). */
+export interface RecordedDispatch {
+  pipeline: GPUComputePipeline;
+  buffers: readonly Binding[];
+  workgroups: readonly [number, number?, number?];
+  uniforms?: UniformData;
+}
+
+let recorder: ((d: RecordedDispatch) => void) | null = null;
+
+/** Sees every dispatch from now on (null stops); for profiling, not for normal runs. */
+export function setDispatchRecorder(fn: ((d: RecordedDispatch) => void) | null): void {
+  recorder = fn;
+}
+
 /**
  * Encodes one dispatch. `buffers` bind to @binding(0..n-1) of @group(0) in order; `uniforms`, when
  * given, binds to @binding(n).
@@ -54,6 +69,7 @@ export function dispatch(
   uniforms?: UniformData,
 ): void {
   const device = getDevice();
+  recorder?.({ pipeline, buffers, workgroups, uniforms: uniforms ? new Uint8Array(uniforms.buffer.slice(uniforms.byteOffset, uniforms.byteOffset + uniforms.byteLength)) : undefined });
   if (uniforms && arenaUsed + Math.max(uniforms.byteLength, 16) > ARENA_BYTES) flush();
   const p = current();
   const entries: GPUBindGroupEntry[] = buffers.map((b, i) => ({

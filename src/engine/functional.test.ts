@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getTestDevice } from '../testing/gpu';
+import { failOnGpuErrors } from './testing/errors';
 import { Tensor } from './tensor';
 import { F } from './functional';
 import { backward } from './autograd';
@@ -20,6 +21,8 @@ import { manual_seed } from '../nn/init';
 beforeAll(async () => {
   await getTestDevice();
 });
+
+failOnGpuErrors();
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -259,7 +262,8 @@ describe('pooling', () => {
   const xs = [2, 3, 7, 8];
   const xd = testData(size(xs), 29);
   for (const [name, p] of [
-    ['2x2', { kernel: [2, 2], stride: [2, 2], padding: [0, 0] }],
+    ['2x2 (disjoint windows; the odd height leaves a row uncovered)', { kernel: [2, 2], stride: [2, 2], padding: [0, 0] }],
+    ['3x2 stride (3, 2) (disjoint)', { kernel: [3, 2], stride: [3, 2], padding: [0, 0] }],
     ['3x3 stride 2 padding 1 (overlapping)', { kernel: [3, 3], stride: [2, 2], padding: [1, 1] }],
     ['3x2 stride (1, 2)', { kernel: [3, 2], stride: [1, 2], padding: [1, 0] }],
   ] as const) {

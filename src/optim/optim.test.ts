@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getTestDevice } from '../testing/gpu';
+import { failOnGpuErrors } from '../engine/testing/errors';
 import { Tensor } from '../engine/tensor';
 import { expectClose, testData } from '../engine/testing/compare';
 import { adamStepCpu, sgdStepCpu, type AdamCpuState, type SgdCpuState } from '../engine/cpu/optim';
@@ -10,6 +11,8 @@ import { CosineAnnealingLR, LinearLR, MultiStepLR, SequentialLR, StepLR } from '
 beforeAll(async () => {
   await getTestDevice();
 });
+
+failOnGpuErrors();
 
 // Three float32 steps against float64: a few ulps of the parameter.
 const TOL = { atol: 1e-6, rtol: 1e-5 };

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getTestDevice } from '../testing/gpu';
+import { failOnGpuErrors } from '../engine/testing/errors';
 import { ReferenceCNN } from '../nn/reference_cnn';
 import { manual_seed } from '../nn/init';
 import { liveTensorCount } from '../engine/tensor';
@@ -15,6 +16,8 @@ beforeAll(async () => {
   await getTestDevice();
   data = loadFashionMnist();
 });
+
+failOnGpuErrors();
 
 const SETTINGS: TrainSettings = {
   trainSubset: 1024,

@@ -1,14 +1,17 @@
 import { beforeAll, describe, it } from 'vitest';
 import { getTestDevice } from '../../testing/gpu';
+import { failOnGpuErrors } from '../testing/errors';
 import { Tensor } from '../tensor';
 import { channelSums, conv2dForward, conv2dGeometry, conv2dInputGrad, conv2dWeightGrad, type Conv2dParams } from './conv2d';
 import { conv2dBackwardCpu, conv2dCpu } from '../cpu/conv2d';
 import { expectTensorClose, testData } from '../testing/compare';
-import { setTileOverride } from './tiles';
+import { setConvPath, setRowTileOverride, setTileOverride } from './tiles';
 
 beforeAll(async () => {
   await getTestDevice();
 });
+
+failOnGpuErrors();
 
 // float32 sums of up to a few hundred products of values in [-1, 1]: the order of additions differs
 // between the GPU tiles and the float64 reference.
@@ -39,11 +42,33 @@ const cases: Case[] = [
   { name: 'depthwise with multiplier 2', x: [1, 3, 5, 5], w: [6, 1, 3, 3], p: P(1, 1, 1, 3) },
 ];
 
+const variants: { name: string; setup: () => void }[] = [
+  { name: 'auto (row kernels where stride and dilation are 1)', setup: () => {} },
+  { name: 'row kernels, tiles 3x2 / dw 2x1u3', setup: () => (setRowTileOverride('fwd', { TM: 3, TN: 2 }), setRowTileOverride('dw', { TM: 2, TC: 1, U: 3 })) },
+  { name: 'row kernels, tiles 16x8 / dw 8x2u16', setup: () => (setRowTileOverride('fwd', { TM: 16, TN: 8 }), setRowTileOverride('dw', { TM: 8, TC: 2, U: 16 })) },
+  { name: 'row kernels, 3 rows of 4x3', setup: () => setRowTileOverride('fwd', { TR: 3, TM: 4, TN: 3 }) },
+  { name: 'implicit GEMM, auto tile', setup: () => setConvPath('gemm') },
+  ...[{ TM: 1, TN: 1, U: 1 }, { TM: 4, TN: 2, U: 3 }].map((tile) => ({
+    name: `implicit GEMM, tile ${tile.TM}x${tile.TN}u${tile.U}`,
+    setup: () => {
+      setConvPath('gemm');
+      for (const kind of ['conv_fwd', 'conv_dx', 'conv_dw'] as const) setTileOverride(kind, tile);
+    },
+  })),
+];
+
+function resetVariants(): void {
+  setConvPath('auto');
+  setRowTileOverride('fwd', null);
+  setRowTileOverride('dw', null);
+  for (const kind of ['conv_fwd', 'conv_dx', 'conv_dw'] as const) setTileOverride(kind, null);
+}
+
 describe('conv2d kernels match the CPU reference', () => {
-  for (const tile of [null, { TM: 1, TN: 1, U: 1 }, { TM: 4, TN: 2, U: 3 }]) {
+  for (const variant of variants) {
     for (const c of cases) {
-      it(`${c.name} — tile ${tile ? `${tile.TM}x${tile.TN}u${tile.U}` : 'auto'}`, async () => {
-        for (const kind of ['conv_fwd', 'conv_dx', 'conv_dw'] as const) setTileOverride(kind, tile);
+      it(`${c.name} — ${variant.name}`, async () => {
+        variant.setup();
         try {
           const xd = testData(c.x.reduce((a, b) => a * b), 11);
           const wd = testData(c.w.reduce((a, b) => a * b), 12);
@@ -66,7 +91,7 @@ describe('conv2d kernels match the CPU reference', () => {
           await expectTensorClose(db, grads.db, TOL, 'bias grad');
           for (const t of [x, w, b, y, gy, dx, dw, db]) t.dispose();
         } finally {
-          for (const kind of ['conv_fwd', 'conv_dx', 'conv_dw'] as const) setTileOverride(kind, null);
+          resetVariants();
         }
       });
     }

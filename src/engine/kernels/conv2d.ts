@@ -11,7 +11,8 @@
  */
 import { Tensor } from '../tensor';
 import { runGemm, type GemmProgram } from './gemm';
-import { chooseTile } from './tiles';
+import { chooseRowTile, chooseRowWeightTile, chooseTile, convPathSetting } from './tiles';
+import { rowsApply, rowsForward, rowsInputGrad, rowsWeightGrad } from './conv2d_rows';
 import { sumSplits } from './reduce';
 import { sumRows } from './elementwise';
 
@@ -301,7 +302,12 @@ function weightGradProgram(c: ConstKey): GemmProgram {
   }));
 }
 
+function useRows(g: Conv2dGeometry): boolean {
+  return convPathSetting() === 'auto' && rowsApply(g);
+}
+
 export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
+  if (useRows(g)) return rowsForward(x, weight, bias, g, chooseRowTile(g.OW, g.Cout / g.groups));
   const y = new Tensor([g.N, g.Cout, g.OH, g.OW]);
   const M = g.N * g.OH * g.OW;
   const c = constKey(g, M >= DIVF_LIMIT);
@@ -318,6 +324,7 @@ export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, g:
 }
 
 export function conv2dInputGrad(gy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
+  if (useRows(g)) return rowsInputGrad(gy, weight, g, chooseRowTile(g.W, g.Cin / g.groups));
   const dx = new Tensor([g.N, g.Cin, g.H, g.W]);
   const M = g.N * g.H * g.W;
   const c = constKey(g, M >= DIVF_LIMIT);
@@ -340,6 +347,7 @@ function weightGradSplits(total: number, tiles: number): number {
 }
 
 export function conv2dWeightGrad(gy: Tensor, x: Tensor, g: Conv2dGeometry): Tensor {
+  if (useRows(g)) return rowsWeightGrad(gy, x, g, chooseRowWeightTile(g.Cout / g.groups, g.Cin / g.groups, g.OW));
   const CoutG = g.Cout / g.groups;
   const CinG = g.Cin / g.groups;
   const Kcol = CinG * g.KH * g.KW;

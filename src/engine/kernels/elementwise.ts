@@ -12,16 +12,16 @@ import stridedCopyWgsl from '../../../shaders/strided_copy.wgsl?raw';
 import sumRowsWgsl from '../../../shaders/sum_rows.wgsl?raw';
 import { Tensor, numelOf, type Shape } from '../tensor';
 import { copy } from './copy';
-import { launch1d } from './launch';
+import { launch1d, launchVec4 } from './launch';
 import { dispatch } from '../commands';
 import { getPipeline } from '../pipelines';
 import { grid1d } from '../grid';
 import { Uniforms } from './launch';
 
-/** Unary ops: an expression in `x` (and the uniforms `alpha`, `beta`). */
+/** Unary ops: a vec4 expression in `x` (and the uniforms `alpha`, `beta`). */
 export const UNARY_OPS = {
-  relu: 'max(x, 0.0)',
-  relu6: 'clamp(x, 0.0, 6.0)',
+  relu: 'max(x, vec4<f32>(0.0))',
+  relu6: 'clamp(x, vec4<f32>(0.0), vec4<f32>(6.0))',
   neg: '-x',
   /** alpha * x + beta */
   affine: 'x * alpha + beta',
@@ -29,7 +29,7 @@ export const UNARY_OPS = {
   sqrt: 'sqrt(x)',
 } as const;
 
-/** Binary ops: an expression in `a` and `b` (and `alpha`, `beta`). */
+/** Binary ops: a vec4 expression in `a` and `b` (and `alpha`, `beta`). */
 export const BINARY_OPS = {
   add: 'a + b',
   sub: 'a - b',
@@ -38,20 +38,25 @@ export const BINARY_OPS = {
   /** alpha * a + beta * b */
   axpby: 'alpha * a + beta * b',
   /** relu backward: a = gy, b = relu's output (PyTorch's threshold_backward on the result). */
-  relu_backward: 'select(0.0, a, b > 0.0)',
+  relu_backward: 'select(vec4<f32>(0.0), a, b > vec4<f32>(0.0))',
   /** relu6 backward: a = gy, b = relu6's input (hardtanh_backward: zero at and beyond the bounds). */
-  relu6_backward: 'select(0.0, a, (b > 0.0) & (b < 6.0))',
+  relu6_backward: 'select(vec4<f32>(0.0), a, (b > vec4<f32>(0.0)) & (b < vec4<f32>(6.0)))',
 } as const;
 
 export type UnaryOp = keyof typeof UNARY_OPS;
 export type BinaryOp = keyof typeof BINARY_OPS;
 
 function unaryFn(op: UnaryOp): string {
-  return `fn op(x: f32, alpha: f32, beta: f32) -> f32 { return ${UNARY_OPS[op]}; }\n`;
+  return `fn op(x: vec4<f32>, alpha: f32, beta: f32) -> vec4<f32> { return ${UNARY_OPS[op]}; }\n`;
 }
 
 function binaryFn(op: BinaryOp): string {
-  return `fn op(a: f32, b: f32, alpha: f32, beta: f32) -> f32 { return ${BINARY_OPS[op]}; }\n`;
+  return `fn op(a: vec4<f32>, b: vec4<f32>, alpha: f32, beta: f32) -> vec4<f32> { return ${BINARY_OPS[op]}; }\n`;
+}
+
+/** The scalar form of a binary op, for the broadcasting kernel. */
+function binaryScalarFn(op: BinaryOp): string {
+  return `${binaryFn(op)}fn op1(a: f32, b: f32, alpha: f32, beta: f32) -> f32 { return op(vec4<f32>(a), vec4<f32>(b), alpha, beta).x; }\n`;
 }
 
 function assertFloat(t: Tensor, what: string): void {
@@ -62,7 +67,7 @@ function assertFloat(t: Tensor, what: string): void {
 export function unary(op: UnaryOp, x: Tensor, alpha = 0, beta = 0): Tensor {
   assertFloat(x, op);
   const y = new Tensor(x.shape);
-  launch1d(`unary:${op}`, () => unaryFn(op) + unaryWgsl, [x.buffer, y.buffer], x.numel, (u) => u.f32(alpha, beta));
+  launchVec4(`unary:${op}`, () => unaryFn(op) + unaryWgsl, [x.buffer, y.buffer], x.numel, (u) => u.f32(alpha, beta));
   return y;
 }
 
@@ -113,14 +118,14 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor, alpha = 0, beta = 0):
   assertFloat(b, op);
   if (sameShape(a.shape, b.shape)) {
     const out = new Tensor(a.shape);
-    launch1d(`binary:${op}`, () => binaryFn(op) + binaryWgsl, [a.buffer, b.buffer, out.buffer], a.numel, (u) => u.f32(alpha, beta));
+    launchVec4(`binary:${op}`, () => binaryFn(op) + binaryWgsl, [a.buffer, b.buffer, out.buffer], a.numel, (u) => u.f32(alpha, beta));
     return out;
   }
   const shape = broadcastShapes(a.shape, b.shape, op);
   if (shape.length > MAX_RANK) throw new Error(`${op}: rank ${shape.length} is above the supported ${MAX_RANK}`);
   if (alpha !== 0 || beta !== 0) throw new Error(`${op}: alpha/beta are only supported for same-shape operands`);
   const out = new Tensor(shape);
-  launch1d(`binary_bc:${op}`, () => binaryFn(op) + binaryBroadcastWgsl, [a.buffer, b.buffer, out.buffer], out.numel, (u) =>
+  launch1d(`binary_bc:${op}`, () => binaryScalarFn(op) + binaryBroadcastWgsl, [a.buffer, b.buffer, out.buffer], out.numel, (u) =>
     u
       .u32(shape.length, 0)
       .u32Array(shape, 2)
@@ -135,7 +140,7 @@ export function binaryInPlace(op: BinaryOp, a: Tensor, b: Tensor, alpha = 0, bet
   assertFloat(a, op);
   assertFloat(b, op);
   if (a.numel !== b.numel) throw new Error(`${op} in place: [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ in size`);
-  launch1d(`binary_inplace:${op}`, () => binaryFn(op) + binaryInplaceWgsl, [a.buffer, b.buffer], a.numel, (u) => u.f32(alpha, beta));
+  launchVec4(`binary_inplace:${op}`, () => binaryFn(op) + binaryInplaceWgsl, [a.buffer, b.buffer], a.numel, (u) => u.f32(alpha, beta));
 }
 
 /** dst += src (gradient accumulation). */
@@ -159,7 +164,7 @@ export function fillTensor(shape: Shape, value: number): Tensor {
 }
 
 export function fillInto(t: Tensor, value: number): void {
-  launch1d('fill', () => fillWgsl, [t.buffer], t.numel, (u) => u.f32(value, 0));
+  launchVec4('fill', () => fillWgsl, [t.buffer], t.numel, (u) => u.f32(value, 0));
 }
 
 export interface StridedRegion {

@@ -90,8 +90,26 @@ export function launch1d(
 }
 
 /**
- * Runs a kernel over `planes` planes of `perPlane` elements, each invocation walking a run of EPI
- * elements of one plane (BN apply, pooling). Uniforms start (planes, stride, runs), then `rest`.
+ * Runs a kernel that moves four vec4s per invocation over the ceil(n / 4) vec4s of `n` floats (pooled
+ * buffers are padded to 16 bytes, so the last vec4 may run past n). Uniforms start (n4, stride).
+ */
+export function launchVec4(
+  key: string,
+  wgsl: () => string,
+  buffers: readonly Binding[],
+  n: number,
+  rest: (u: Uniforms) => Uniforms = (u) => u,
+): void {
+  const n4 = Math.ceil(n / 4);
+  const [gx, gy, stride] = grid1d(Math.ceil(n4 / 4), ELEMENTWISE_WG);
+  const pipeline = getPipeline(key, wgsl, { WG: ELEMENTWISE_WG });
+  dispatch(pipeline, buffers, [gx, gy], rest(new Uniforms().u32(n4, stride)).build());
+}
+
+/**
+ * Runs a kernel over `planes` planes of `perPlane` elements, each invocation walking a run of
+ * `perInvocation` (EPI) elements of one plane (BN apply, pooling). Uniforms start (planes, stride,
+ * runs), then `rest`.
  */
 export function launchPlanes(
   key: string,
@@ -101,9 +119,10 @@ export function launchPlanes(
   planes: number,
   perPlane: number,
   rest: (u: Uniforms) => Uniforms,
+  perInvocation = ELEMENTS_PER_INVOCATION,
 ): void {
-  const runs = Math.ceil(perPlane / ELEMENTS_PER_INVOCATION);
+  const runs = Math.ceil(perPlane / perInvocation);
   const [gx, gy, stride] = grid1d(planes * runs, ELEMENTWISE_WG);
-  const pipeline = getPipeline(key, wgsl, { WG: ELEMENTWISE_WG, EPI: ELEMENTS_PER_INVOCATION, ...constants });
+  const pipeline = getPipeline(key, () => wgsl(), { WG: ELEMENTWISE_WG, ...(wgsl().includes('override EPI') ? { EPI: perInvocation } : {}), ...constants });
   dispatch(pipeline, buffers, [gx, gy], rest(new Uniforms().u32(planes, stride, runs)).build());
 }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, it } from 'vitest';
 import { getTestDevice } from '../../testing/gpu';
+import { failOnGpuErrors } from '../testing/errors';
 import { Tensor } from '../tensor';
 import { matmulKernel } from './matmul';
 import { matmulCpu } from '../cpu/matmul';
@@ -9,6 +10,8 @@ import { setTileOverride } from './tiles';
 beforeAll(async () => {
   await getTestDevice();
 });
+
+failOnGpuErrors();
 
 const TOL = { atol: 1e-5, rtol: 1e-4 };
 

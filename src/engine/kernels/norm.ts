@@ -6,9 +6,11 @@ import statsWgsl from '../../../shaders/batch_norm_stats.wgsl?raw';
 import finalizeWgsl from '../../../shaders/batch_norm_finalize.wgsl?raw';
 import evalStatsWgsl from '../../../shaders/batch_norm_eval_stats.wgsl?raw';
 import applyWgsl from '../../../shaders/batch_norm_apply.wgsl?raw';
+import applyVec4Wgsl from '../../../shaders/batch_norm_apply_vec4.wgsl?raw';
 import bwdStatsWgsl from '../../../shaders/batch_norm_backward_stats.wgsl?raw';
 import bwdFinalizeWgsl from '../../../shaders/batch_norm_backward_finalize.wgsl?raw';
 import bwdDxWgsl from '../../../shaders/batch_norm_backward_dx.wgsl?raw';
+import bwdDxVec4Wgsl from '../../../shaders/batch_norm_backward_dx_vec4.wgsl?raw';
 import layerNormWgsl from '../../../shaders/layer_norm.wgsl?raw';
 import layerNormBackwardWgsl from '../../../shaders/layer_norm_backward.wgsl?raw';
 import { Tensor } from '../tensor';
@@ -49,7 +51,8 @@ export function batchNormStats(x: Tensor, runningMean: Tensor, runningVar: Tenso
   const [N, C, HW] = channelLayout(x.shape, 'batch_norm');
   const { chunks, chunk } = chunking(N, C, HW);
   const partial = new Tensor([N * C * chunks * 3]);
-  dispatch(getPipeline('bn_stats', () => statsWgsl, { WG }), [x.buffer, partial.buffer], [Math.ceil(chunks / WG), C, N], new Uniforms().u32(C, HW, chunks, chunk).build());
+  const [gx, gy, stride] = grid1d(N * C * chunks, WG);
+  dispatch(getPipeline('bn_stats', () => statsWgsl, { WG }), [x.buffer, partial.buffer], [gx, gy], new Uniforms().u32(N * C * chunks, stride, C, HW, chunks, chunk).build());
   const stats = new Tensor([2, C]);
   dispatch(
     getPipeline('bn_finalize', () => finalizeWgsl, { WG }),
@@ -72,9 +75,12 @@ export function batchNormEvalStats(runningMean: Tensor, runningVar: Tensor, eps:
 export function batchNormApply(x: Tensor, stats: Tensor, weight: Tensor, bias: Tensor, relu = false): Tensor {
   const [N, C, HW] = channelLayout(x.shape, 'batch_norm');
   const y = new Tensor(x.shape);
-  launchPlanes(`bn_apply${relu ? '_relu' : ''}`, () => applyWgsl, { RELU: relu ? 1 : 0 }, [x.buffer, stats.buffer, weight.buffer, bias.buffer, y.buffer], N * C, HW, (u) =>
-    u.u32(C, HW),
-  );
+  const buffers = [x.buffer, stats.buffer, weight.buffer, bias.buffer, y.buffer];
+  if (HW % 4 === 0) {
+    launchPlanes(`bn_apply_vec4${relu ? '_relu' : ''}`, () => applyVec4Wgsl, { RELU: relu ? 1 : 0 }, buffers, N * C, HW / 4, (u) => u.u32(C, HW / 4), 4);
+  } else {
+    launchPlanes(`bn_apply${relu ? '_relu' : ''}`, () => applyWgsl, { RELU: relu ? 1 : 0 }, buffers, N * C, HW, (u) => u.u32(C, HW));
+  }
   return y;
 }
 
@@ -83,11 +89,12 @@ export function batchNormParamGrads(gy: Tensor, x: Tensor, stats: Tensor): [Tens
   const [N, C, HW] = channelLayout(x.shape, 'batch_norm backward');
   const { chunks, chunk } = chunking(N, C, HW);
   const partial = new Tensor([N * C * chunks * 2]);
+  const [gx, gyDim, stride] = grid1d(N * C * chunks, WG);
   dispatch(
     getPipeline('bn_bwd_stats', () => bwdStatsWgsl, { WG }),
     [gy.buffer, x.buffer, stats.buffer, partial.buffer],
-    [Math.ceil(chunks / WG), C, N],
-    new Uniforms().u32(C, HW, chunks, chunk).build(),
+    [gx, gyDim],
+    new Uniforms().u32(N * C * chunks, stride, C, HW, chunks, chunk).build(),
   );
   const dweight = new Tensor([C]);
   const dbias = new Tensor([C]);
@@ -99,9 +106,13 @@ export function batchNormParamGrads(gy: Tensor, x: Tensor, stats: Tensor): [Tens
 export function batchNormInputGrad(gy: Tensor, x: Tensor, stats: Tensor, weight: Tensor, dweight: Tensor, dbias: Tensor, training: boolean): Tensor {
   const [N, C, HW] = channelLayout(x.shape, 'batch_norm backward');
   const dx = new Tensor(x.shape);
-  launchPlanes('bn_bwd_dx', () => bwdDxWgsl, {}, [gy.buffer, x.buffer, stats.buffer, weight.buffer, dweight.buffer, dbias.buffer, dx.buffer], N * C, HW, (u) =>
-    u.u32(C, HW).f32(1 / (N * HW)).u32(training ? 1 : 0),
-  );
+  const buffers = [gy.buffer, x.buffer, stats.buffer, weight.buffer, dweight.buffer, dbias.buffer, dx.buffer];
+  const invM = 1 / (N * HW);
+  if (HW % 4 === 0) {
+    launchPlanes('bn_bwd_dx_vec4', () => bwdDxVec4Wgsl, {}, buffers, N * C, HW / 4, (u) => u.u32(C, HW / 4).f32(invM).u32(training ? 1 : 0), 4);
+  } else {
+    launchPlanes('bn_bwd_dx', () => bwdDxWgsl, {}, buffers, N * C, HW, (u) => u.u32(C, HW).f32(invM).u32(training ? 1 : 0));
+  }
   return dx;
 }
 

@@ -4,10 +4,12 @@
  */
 import maxWgsl from '../../../shaders/max_pool2d.wgsl?raw';
 import maxBackwardWgsl from '../../../shaders/max_pool2d_backward.wgsl?raw';
+import maxBackwardDisjointWgsl from '../../../shaders/max_pool2d_backward_disjoint.wgsl?raw';
 import avgWgsl from '../../../shaders/avg_pool2d.wgsl?raw';
 import avgBackwardWgsl from '../../../shaders/avg_pool2d_backward.wgsl?raw';
 import { Tensor } from '../tensor';
 import { Uniforms, launchPlanes } from './launch';
+import { fillInto } from './elementwise';
 
 export interface PoolGeometry {
   N: number;
@@ -66,6 +68,15 @@ export function maxPoolForward(x: Tensor, g: PoolGeometry): [Tensor, Tensor] {
 
 export function maxPoolBackward(gy: Tensor, argmax: Tensor, g: PoolGeometry): Tensor {
   const dx = new Tensor([g.N, g.C, g.H, g.W]);
+  const disjoint = g.stride[0] === g.kernel[0] && g.stride[1] === g.kernel[1] && g.padding[0] === 0 && g.padding[1] === 0;
+  if (disjoint) {
+    // Each output writes its own window: a quarter of the loads of gathering per input (2x2 pools).
+    if (g.H % g.kernel[0] !== 0 || g.W % g.kernel[1] !== 0) fillInto(dx, 0);
+    launchPlanes('max_pool2d_bwd_disjoint', () => maxBackwardDisjointWgsl, {}, [gy.buffer, argmax.buffer, dx.buffer], g.N * g.C, g.OH * g.OW, (u) =>
+      u.u32(g.H, g.W, g.OH, g.OW, g.kernel[0], g.kernel[1]),
+    );
+    return dx;
+  }
   launchPlanes('max_pool2d_bwd', () => maxBackwardWgsl, {}, [gy.buffer, argmax.buffer, dx.buffer], g.N * g.C, g.H * g.W, geometryUniforms(g));
   return dx;
 }

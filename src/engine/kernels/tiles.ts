@@ -31,3 +31,38 @@ function fit(want: number, size: number): number {
   while (t > 1 && t > size) t >>= 1;
   return t;
 }
+
+/** Which convolution kernels to use: the row kernels where they apply, or always the implicit GEMM. */
+export type ConvPath = 'auto' | 'gemm';
+let convPath: ConvPath = 'auto';
+
+export function setConvPath(path: ConvPath): void {
+  convPath = path;
+}
+
+export function convPathSetting(): ConvPath {
+  return convPath;
+}
+
+const rowOverrides: { fwd?: { TM: number; TN: number; TR?: number }; dw?: { TM: number; TC: number; U: number } } = {};
+
+export function setRowTileOverride(kind: 'fwd', tile: { TM: number; TN: number; TR?: number } | null): void;
+export function setRowTileOverride(kind: 'dw', tile: { TM: number; TC: number; U: number } | null): void;
+export function setRowTileOverride(kind: 'fwd' | 'dw', tile: unknown): void {
+  if (kind === 'fwd') rowOverrides.fwd = (tile as { TM: number; TN: number; TR?: number } | null) ?? undefined;
+  else rowOverrides.dw = (tile as { TM: number; TC: number; U: number } | null) ?? undefined;
+}
+
+/** Row-kernel tile for an output row of `width` and `channels` output channels (forward and input grad). */
+export function chooseRowTile(width: number, channels: number): { TM: number; TN: number; TR?: number } {
+  if (rowOverrides.fwd) return rowOverrides.fwd;
+  const segments = Math.ceil(width / 16);
+  return { TM: Math.ceil(width / segments), TN: fit(8, channels) };
+}
+
+/** Weight-gradient row tile for `coutG` output and `cinG` input channels per group. */
+export function chooseRowWeightTile(coutG: number, cinG: number, width: number): { TM: number; TC: number; U: number } {
+  if (rowOverrides.dw) return rowOverrides.dw;
+  const segments = Math.ceil(width / 8);
+  return { TM: fit(8, coutG), TC: fit(2, cinG), U: Math.ceil(width / segments) };
+}
