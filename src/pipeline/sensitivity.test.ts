@@ -8,6 +8,7 @@ import type { ImageDataset } from '../data/idx';
 import { evaluate, type EvaluatedProgram } from '../dsl/evaluate';
 import { PLANTED_NODE, labelledByFloat, plantedInputs, plantedNet } from '../quant/sensitivity_testing';
 import { runSensitivity, type SensitivityReport } from './sensitivity';
+import { StageCancelled } from './types';
 import type { StageContext, StageProgress } from './types';
 
 const MODEL = `import { nn, torch, type Tensor } from "torch";
@@ -46,6 +47,7 @@ async function dataset(count: number, seed: number): Promise<ImageDataset> {
 
 let program: EvaluatedProgram;
 let report: SensitivityReport;
+let ctx: StageContext;
 const progress: StageProgress[] = [];
 
 beforeAll(async () => {
@@ -53,7 +55,7 @@ beforeAll(async () => {
   const r = evaluate({ 'model.ts': MODEL, 'qconfig.ts': QCONFIG });
   if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
   program = r.program;
-  const ctx: StageContext = { train: await dataset(64, 3), test: await dataset(32, 5), progress: (p) => progress.push(p), signal: new AbortController().signal };
+  ctx = { train: await dataset(64, 3), test: await dataset(32, 5), progress: (p) => progress.push(p), signal: new AbortController().signal };
   const net = plantedNet();
   const float_state_dict = net.state_dict();
   report = await runSensitivity(program, ctx, {
@@ -89,5 +91,11 @@ describe('sensitivity stage', () => {
     expect(mixed.cost.activation_bytes).toBe(8);
     expect(progress.at(-1)!.fraction).toBe(1);
     expect(progress.every((p) => p.stage === 'sensitivity')).toBe(true);
+  });
+
+  it('a cancelled run stops with StageCancelled', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(runSensitivity(program, { ...ctx, signal: controller.signal }, { settings: { testSubset: 16, calibrationBatches: 1 } })).rejects.toBeInstanceOf(StageCancelled);
   });
 });

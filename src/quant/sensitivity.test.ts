@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTestDevice } from '../testing/gpu';
-import type { Tensor } from '../engine/tensor';
+import { liveTensorCount, type Tensor } from '../engine/tensor';
 import { prepare } from './prepare';
 import { default_qat_qconfig_setter, sensitive_op_calibration_8bit_weight_16bit_act_qconfig_setter } from './setters';
 import {
@@ -11,6 +11,7 @@ import {
   sensitivityTable,
   sensitivityTableJson,
   sqnr,
+  withFakeQuantEnabled,
   type SensitivityResult,
 } from './sensitivity';
 import { PLANTED_NODE, calibratedPlanted, labelledByFloat, plantedInputs, plantedNet } from './sensitivity_testing';
@@ -75,6 +76,21 @@ describe('one-at-a-time sensitivity', () => {
     expect(rows.get(PLANTED_NODE)!.output_dtype).toBe('qint16');
     expect(rows.get(PLANTED_NODE)!.qconfig_source).toBe('sensitive_op_calibration_8bit_weight_16bit_act_qconfig_setter');
     expect(rows.get('fc1')!.output_dtype).toBe('qint8');
+    model.dispose();
+  });
+
+  it('leaves no tensors behind and the model in VALIDATION; withFakeQuantEnabled restores the flags', async () => {
+    const model = calibratedPlanted(inputs);
+    const batches = await labelledByFloat(inputs);
+    const fqs = [...model.modules()].filter((m) => 'fake_quant_enabled' in m) as unknown as { fake_quant_enabled: boolean }[];
+    const before = liveTensorCount();
+    await analyzeSensitivity(model, batches, { modes: ['only'] });
+    expect(liveTensorCount()).toBe(before);
+    expect(fqs.every((f) => f.fake_quant_enabled)).toBe(true);
+    fqs[1]!.fake_quant_enabled = false;
+    const seen = await withFakeQuantEnabled(model, (path) => path.startsWith('fc2.'), async () => fqs.map((f) => f.fake_quant_enabled));
+    expect(seen.filter(Boolean)).toHaveLength(2);
+    expect(fqs.map((f) => f.fake_quant_enabled)).toEqual(fqs.map((_, i) => i !== 1));
     model.dispose();
   });
 

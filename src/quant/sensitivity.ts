@@ -12,7 +12,7 @@
  * sensitive_op_* setters take as it is (with `ratio` or `topk`).
  *
  * The scales are not touched: the model is put in eval mode with its fake quantizers in VALIDATION
- * (observers off), and each quantizer's fake_quant_enabled flag is restored at the end.
+ * (observers off) and left so; each run switches fake_quant_enabled per quantizer and restores it.
  */
 import { Tensor, keep, tidy } from '../engine/tensor';
 import { no_grad } from '../engine/autograd';
