@@ -38,7 +38,8 @@ beforeAll(async () => {
   const trained = await trainedFloatState(program, stageContext(data));
   floatState = trained.state;
   floatAccuracy = trained.accuracy;
-});
+  // Float training on the software adapter: slow when the machine is busy.
+}, 300_000);
 
 describe('calibration stage', () => {
   it('settings come from the defaults, then qconfig.ts, then the caller', () => {
