@@ -189,3 +189,22 @@ describe('running stages', () => {
     await expect(store.getState().runStage('float')).rejects.toThrow('Float training needs WebGPU: no adapter here');
   });
 });
+
+describe('progressBatcher', () => {
+  it('hands on the first event at once, then at most one per interval with every metric point', async () => {
+    const { progressBatcher } = await import('./pipeline');
+    const delivered: { step: number | undefined; points: number[] }[] = [];
+    const batcher = progressBatcher((p, points) => delivered.push({ step: p.step, points: points.map((q) => q.step) }), 40);
+    const event = (step: number) => ({ stage: 'float' as const, fraction: step / 10, step, loss: 1 / step });
+    batcher.push(event(1));
+    batcher.push(event(2));
+    batcher.push(event(3));
+    expect(delivered).toEqual([{ step: 1, points: [1] }]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(delivered).toEqual([{ step: 1, points: [1] }, { step: 3, points: [2, 3] }]);
+    batcher.push(event(4));
+    batcher.stop();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(delivered).toHaveLength(2);
+  });
+});

@@ -43,7 +43,8 @@ export interface PipelineSlice {
   /** Cancels the running stage; its previous result stays. */
   cancelStage(): boolean;
   stageStarted(stage: StageName): void;
-  stageProgress(progress: StageProgress): void;
+  /** A progress event; `points` are the metric points since the last call (default: taken from `progress`). */
+  stageProgress(progress: StageProgress, points?: MetricPoint[]): void;
   stageFinished<K extends StageName>(stage: K, result: StageResults[K], inputKey: string): void;
   stageFailed(stage: StageName, message: string): void;
   /** Puts saved records back (after a reload). */
@@ -51,6 +52,53 @@ export interface PipelineSlice {
 }
 
 const MAX_LIVE_POINTS = 4000;
+
+/** The page redraws a running stage at most this often (the worker may report more often). */
+export const PROGRESS_UI_MS = 500;
+
+function metricPoint(progress: StageProgress): MetricPoint | null {
+  if (progress.loss === undefined || progress.step === undefined) return null;
+  return { step: progress.step, epoch: progress.epoch ?? 0, loss: progress.loss, accuracy: progress.accuracy ?? NaN, lr: progress.lr ?? NaN };
+}
+
+/**
+ * Gathers progress events and hands them on at most every `ms` (the first at once), with every metric
+ * point, so a fast stage costs the page a few small renders a second.
+ */
+export function progressBatcher(deliver: (progress: StageProgress, points: MetricPoint[]) => void, ms = PROGRESS_UI_MS) {
+  let pending: StageProgress | null = null;
+  let points: MetricPoint[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let last = -Infinity;
+  const flush = () => {
+    timer = null;
+    if (!pending) return;
+    last = Date.now();
+    const p = pending;
+    const batch = points;
+    pending = null;
+    points = [];
+    deliver(p, batch);
+  };
+  return {
+    push(progress: StageProgress) {
+      pending = progress;
+      const point = metricPoint(progress);
+      if (point) points.push(point);
+      if (timer) return;
+      const wait = last + ms - Date.now();
+      if (wait <= 0) flush();
+      else timer = setTimeout(flush, wait);
+    },
+    /** Drops what is pending (the stage ended). */
+    stop() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      pending = null;
+      points = [];
+    },
+  };
+}
 
 export function idleRecord<K extends StageName>(): StageRecord<K> {
   return { status: 'idle', progress: null, live: [], error: null, result: null, inputKey: null, startedAt: null };
@@ -184,15 +232,18 @@ export const createPipelineSlice: SliceCreator<PipelineSlice> = (services) => (s
       const inputKey = stageKey(stage, inputs);
       const upstream: Partial<Record<StageName, string>> = {};
       for (const up of upstreamOf(stage, state.settings)) upstream[up] = inputs.runIds[up]!;
+      const progress = progressBatcher((p, points) => get().stageProgress(p, points));
       try {
         const result = (await services.client.request(
           stage,
           { files: { ...state.files }, settings: structuredClone(state.settings), runId: newRunId(stage), inputs: upstream },
-          { onProgress: (progress) => get().stageProgress({ ...progress, stage }) },
+          { onProgress: (p) => progress.push({ ...p, stage }) },
         )) as StageResults[typeof stage];
+        progress.stop();
         get().stageFinished(stage, result, inputKey);
         return result;
       } catch (error) {
+        progress.stop();
         if (error instanceof CancelledError) {
           release(get().stages[stage].result ? 'done' : 'idle', 'cancelled');
           throw new Error(`${stage}: cancelled`);
@@ -225,19 +276,16 @@ export const createPipelineSlice: SliceCreator<PipelineSlice> = (services) => (s
 
     stageStarted: (stage) => update(stage, (record) => ({ ...record, status: 'running', progress: null, live: [], error: null, startedAt: Date.now() })),
 
-    stageProgress: (progress) =>
+    stageProgress: (progress, points) =>
       update(progress.stage, (record) => {
         if (record.status !== 'running') return record;
+        const fresh = points ?? [metricPoint(progress)].filter((p): p is MetricPoint => p !== null);
         let live = record.live;
-        if (progress.loss !== undefined && progress.step !== undefined) {
-          const point: MetricPoint = {
-            step: progress.step,
-            epoch: progress.epoch ?? 0,
-            loss: progress.loss,
-            accuracy: progress.accuracy ?? NaN,
-            lr: progress.lr ?? NaN,
-          };
-          live = live.length >= MAX_LIVE_POINTS ? [...live.filter((_, i) => i % 2 === 0), point] : [...live, point];
+        // Points repeat when progress is reported between metric readbacks: keep one per step.
+        const added = fresh.filter((p, i) => (i === 0 ? live[live.length - 1]?.step !== p.step : fresh[i - 1]!.step !== p.step));
+        if (added.length) {
+          live = [...live, ...added];
+          if (live.length > MAX_LIVE_POINTS) live = live.filter((_, i) => i % 2 === 0);
         }
         return { ...record, progress, live };
       }),

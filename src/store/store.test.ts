@@ -202,7 +202,7 @@ describe('window.qatPlayground', () => {
       gpu: { status: 'pending' },
       dataset: { status: 'ready', train: 60000, test: 10000, samples: 4, error: null },
       code: { status: 'idle', current: false, diagnostics: [] },
-      stages: { float: { state: 'unavailable', error: null, accuracy: null } },
+      stages: { float: { state: 'idle', error: null, accuracy: null }, sensitivity: { state: 'unavailable' } },
     });
     expect(api.shareLink()).toBe('http://127.0.0.1/#s1=x');
     expect(api.examples().map((e) => e.id)).toContain('add_net');

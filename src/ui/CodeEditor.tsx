@@ -44,8 +44,13 @@ export function CodeEditor() {
           cleanups.push(() => listener.dispose());
         }
 
+        let shown = '';
         const showMarkers = () => {
           const diagnostics = store.getState().analysis.diagnostics;
+          // Only a real change: setting markers makes Monaco render again.
+          const key = JSON.stringify(diagnostics);
+          if (key === shown) return;
+          shown = key;
           for (const file of SOURCE_FILES) {
             const model = models[file];
             const markers = diagnostics

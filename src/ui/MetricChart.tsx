@@ -3,6 +3,8 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MetricPoint } from '../worker/results';
 
+const REDRAW_MS = 1000;
+
 export interface ChartSeries {
   key: keyof Omit<MetricPoint, 'step' | 'epoch'>;
   label: string;
@@ -13,13 +15,14 @@ export interface ChartSeries {
 
 /**
  * A uPlot line chart of training metrics against the step. The chart is made once; new points only
- * call setData (at most once per animation frame), so a running stage costs the page little.
+ * call setData, at most once a second, so a running stage costs the page little.
  */
 export function MetricChart({ points, series, height = 180, testId }: { points: readonly MetricPoint[]; series: readonly ChartSeries[]; height?: number; testId: string }) {
   const host = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
   const latest = useRef(points);
   const frame = useRef<number | null>(null);
+  const lastDraw = useRef(-Infinity);
   latest.current = points;
 
   const toData = (data: readonly MetricPoint[]): uPlot.AlignedData => [
@@ -34,7 +37,7 @@ export function MetricChart({ points, series, height = 180, testId }: { points: 
     const options: uPlot.Options = {
       width: Math.max(200, element.clientWidth),
       height,
-      legend: { show: true, live: false },
+      legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false } },
       axes: [
@@ -54,11 +57,19 @@ export function MetricChart({ points, series, height = 180, testId }: { points: 
     };
     const plot = new uPlot(options, toData(latest.current), element);
     chart.current = plot;
-    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, element.clientWidth), height }));
+    let width = options.width;
+    const resize = new ResizeObserver(() => {
+      // Only a real change of width: a resize costs a full redraw.
+      const next = Math.max(200, element.clientWidth);
+      if (next === width) return;
+      width = next;
+      plot.setSize({ width, height });
+    });
     resize.observe(element);
     return () => {
       resize.disconnect();
-      if (frame.current !== null) cancelAnimationFrame(frame.current);
+      if (frame.current !== null) clearTimeout(frame.current);
+      frame.current = null;
       plot.destroy();
       chart.current = null;
     };
@@ -68,10 +79,12 @@ export function MetricChart({ points, series, height = 180, testId }: { points: 
 
   useEffect(() => {
     if (frame.current !== null) return;
-    frame.current = requestAnimationFrame(() => {
+    const wait = Math.max(0, lastDraw.current + REDRAW_MS - performance.now());
+    frame.current = window.setTimeout(() => {
       frame.current = null;
+      lastDraw.current = performance.now();
       chart.current?.setData(toData(latest.current));
-    });
+    }, wait);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [points]);
 

@@ -5,9 +5,6 @@
  */
 import type { StageName } from '../pipeline/types';
 
-/** A state dict as plain data: dotted name → shape and values. */
-export type PlainStateDict = Record<string, { shape: number[]; data: Float32Array }>;
-
 export interface Artifact<T = unknown> {
   stage: StageName;
   runId: string;

@@ -9,7 +9,7 @@ import type { StageName } from '../pipeline/types';
 export type Availability = { available: true } | { available: false; reason: string };
 
 export const STAGE_AVAILABILITY: Readonly<Record<StageName, Availability>> = {
-  float: { available: false, reason: 'float training (src/pipeline/train.ts) is not in this build yet' },
+  float: { available: true },
   calibration: { available: false, reason: 'the calibration stage (src/pipeline/calibration.ts) is not in this build yet' },
   validation: { available: false, reason: 'the validation stage (src/pipeline/validation.ts) is not in this build yet' },
   qat: { available: false, reason: 'the QAT stage (src/pipeline/qat.ts) is not in this build yet' },

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { histogramOf, type ModelCheckpoint } from './histogram';
+import { histogramOf, type WeightsCheckpoint } from './histogram';
 
 const f32 = (values: number[]) => new Float32Array(values);
 
 describe('weight histograms', () => {
   it('counts every weight and draws the grid of the widest channel', () => {
-    const checkpoint: ModelCheckpoint = {
-      stateDict: {
+    const checkpoint: WeightsCheckpoint = {
+      tensors: {
         'fc.weight': { shape: [2, 3], data: f32([-1, 0, 1, 0.5, 0.25, 0]) },
         'fc.weight_fake_quant.scale': { shape: [2], data: f32([1 / 127, 0.5 / 127]) },
         'fc.weight_fake_quant.zero_point': { shape: [2], data: f32([0, 0]) },
@@ -23,8 +23,8 @@ describe('weight histograms', () => {
   });
 
   it('folds a fused conv-bn weight with the running statistics', () => {
-    const checkpoint: ModelCheckpoint = {
-      stateDict: {
+    const checkpoint: WeightsCheckpoint = {
+      tensors: {
         'c.conv.weight': { shape: [2, 1], data: f32([1, 1]) },
         'c.bn.weight': { shape: [2], data: f32([2, 3]) },
         'c.bn.running_var': { shape: [2], data: f32([4 - 1e-5, 1 - 1e-5]) },
@@ -37,7 +37,7 @@ describe('weight histograms', () => {
   });
 
   it('names the layers that have weights when asked for one that has none', () => {
-    const checkpoint: ModelCheckpoint = { stateDict: { 'conv1.conv.weight': { shape: [1], data: f32([1]) } } };
+    const checkpoint: WeightsCheckpoint = { tensors: { 'conv1.conv.weight': { shape: [1], data: f32([1]) } } };
     expect(() => histogramOf(checkpoint, { stage: 'float', runId: 'r', layer: 'pool1', kind: 'weight', bins: 4 })).toThrow(
       "Layer 'pool1' has no weight in this checkpoint (layers with weights: conv1)",
     );

@@ -3,12 +3,16 @@
  * of its weight fake quantizer. A fused conv-bn's weight is shown folded with the BN's running
  * statistics (w·γ/√(var+ε)), since that is the tensor its fake quantizer sees.
  */
-import type { PlainStateDict } from './artifacts';
+import type { HostArray } from '../engine/tensor';
 import type { HistogramParams, HistogramResult } from './results';
 
-/** What float, calibration and QAT checkpoints hold (the model's state_dict as plain data). */
-export interface ModelCheckpoint {
-  stateDict: PlainStateDict;
+type Tensors = Record<string, { shape: number[]; data: HostArray | Float32Array }>;
+
+/** What float, calibration and QAT checkpoints hold (modelState.ts): the state_dict as plain data. */
+export interface WeightsCheckpoint {
+  tensors: Tensors;
+  /** Weight dtype per layer, when the stage recorded it (default qint8). */
+  weightDtypes?: Record<string, string>;
 }
 
 const BN_EPS = 1e-5;
@@ -19,7 +23,7 @@ const DTYPE_RANGES: Record<string, [number, number]> = {
   qint16: [-32768, 32767],
 };
 
-function findWeight(sd: PlainStateDict, layer: string): { key: string; prefix: string } | null {
+function findWeight(sd: Tensors, layer: string): { key: string; prefix: string } | null {
   for (const inner of ['', '.conv', '.linear']) {
     const key = `${layer}${inner}.weight`;
     if (sd[key]) return { key, prefix: `${layer}${inner}` };
@@ -28,7 +32,7 @@ function findWeight(sd: PlainStateDict, layer: string): { key: string; prefix: s
 }
 
 /** The weight, folded with a sibling BatchNorm's running statistics when the layer has one. */
-function layerWeight(sd: PlainStateDict, layer: string): { data: Float32Array; shape: number[]; folded: boolean } {
+function layerWeight(sd: Tensors, layer: string): { data: Float32Array; shape: number[]; folded: boolean } {
   const found = findWeight(sd, layer);
   if (!found) {
     const weighted = [...new Set(Object.keys(sd).filter((k) => k.endsWith('.weight')).map((k) => k.replace(/(\.conv|\.linear|\.bn)?\.weight$/, '')))];
@@ -37,7 +41,7 @@ function layerWeight(sd: PlainStateDict, layer: string): { data: Float32Array; s
   const weight = sd[found.key]!;
   const gamma = sd[`${layer}.bn.weight`];
   const variance = sd[`${layer}.bn.running_var`];
-  if (!gamma || !variance) return { data: weight.data, shape: weight.shape, folded: false };
+  if (!gamma || !variance) return { data: Float32Array.from(weight.data), shape: weight.shape, folded: false };
   const channels = weight.shape[0]!;
   const perChannel = weight.data.length / channels;
   const out = new Float32Array(weight.data.length);
@@ -52,7 +56,7 @@ export function histogramOf(checkpoint: unknown, params: HistogramParams): Histo
   if (params.kind === 'activation') {
     throw new Error('Activation histograms need a forward pass of the model on the GPU, which this build cannot run yet; weight histograms work');
   }
-  const sd = (checkpoint as ModelCheckpoint | null)?.stateDict;
+  const sd = (checkpoint as WeightsCheckpoint | null)?.tensors;
   if (!sd) throw new Error(`The ${params.stage} checkpoint holds no weights`);
   const { data, shape } = layerWeight(sd, params.layer);
   let min = Infinity;

@@ -8,6 +8,7 @@ import type { ArtifactStore } from './artifacts';
 import { STAGE_AVAILABILITY, StageUnavailableError } from './availability';
 import type { StageProgress, StageRequest, StageResults } from './results';
 import type { WorkerState } from './state';
+import { runFloat } from './runners/float';
 
 export interface StageEnv {
   state: WorkerState;
@@ -22,7 +23,9 @@ export type StageRunner<K extends StageName> = (request: StageRequest, env: Stag
 
 export type StageRunners = { [K in StageName]?: StageRunner<K> };
 
-export const STAGE_RUNNERS: StageRunners = {};
+export const STAGE_RUNNERS: StageRunners = {
+  float: runFloat,
+};
 
 export function runStage<K extends StageName>(stage: K, runners: StageRunners, request: StageRequest, env: StageEnv): Promise<StageResults[K]> {
   const runner = runners[stage] as StageRunner<K> | undefined;
