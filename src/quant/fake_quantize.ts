@@ -9,7 +9,7 @@
  * Observers update only in train mode (Horizon's rule): set_fake_quantize(CALIBRATION) puts the fake
  * quantizers in train mode inside an eval model; VALIDATION leaves them in eval, so scales stay frozen.
  */
-import { Tensor, keep } from '../engine/tensor';
+import { Tensor } from '../engine/tensor';
 import { Module, registerBuffer } from '../nn/module';
 import { ObserverBase, type ObserverArgs } from './observer_base';
 import { MovingAverageMinMaxObserver } from './observer_minmax';
@@ -94,8 +94,6 @@ export class FakeQuantize extends FakeQuantizeBase {
   readonly ch_axis: number;
   readonly quant_min: number;
   readonly quant_max: number;
-  /** [scale, 1/scale, zero_point, 0] per channel, what the fake-quant kernel reads (kept in step with scale). */
-  private packed: Tensor | null = null;
 
   constructor(args: Partial<FakeQuantizeArgs> = {}) {
     super();
@@ -125,13 +123,17 @@ export class FakeQuantize extends FakeQuantizeBase {
 
   override forward(x: Tensor): Tensor {
     this.checkState('');
-    let packedFresh = false;
+    // The packed kernel parameters are a fresh tensor of this call's scope: the backward reads them after
+    // later calls may have moved scale/zero_point.
+    let packed: Tensor | null = null;
     if (this.observer_enabled && this.training) {
       this.activation_post_process(x);
-      this.refreshQParams();
-      packedFresh = true;
+      packed = this.refreshQParams();
     }
-    if (!this.fake_quant_enabled) return x;
+    if (!this.fake_quant_enabled) {
+      packed?.dispose();
+      return x;
+    }
     const axis = this.is_per_channel ? normalizeChAxis(this.ch_axis, x, this._typeName) : null;
     const channels = axis === null ? 1 : x.shape[axis]!;
     if (this.scale.numel !== channels) {
@@ -141,22 +143,20 @@ export class FakeQuantize extends FakeQuantizeBase {
       );
     }
     // scale/zero_point may have been loaded or set by hand since the observer last wrote them.
-    if (!packedFresh) this.packed = keep(packQParams(this.scale, this.zero_point, this.packed));
-    return fakeQuantize(x, this.packed!, this.quant_min, this.quant_max, axis);
+    packed ??= packQParams(this.scale, this.zero_point, null);
+    return fakeQuantize(x, packed, this.quant_min, this.quant_max, axis);
   }
 
   /** scale/zero_point (and the packed copy the kernel reads) from the observer, resized to its channels, on the GPU. */
-  private refreshQParams(): void {
+  private refreshQParams(): Tensor {
     const n = Math.max(1, this.activation_post_process.qparamsChannels());
     if (this.scale.numel !== n) {
       this.replaceBuffer('scale', Tensor.fromArray(new Float32Array(n).fill(1), [n]));
       this.replaceBuffer('zero_point', Tensor.zeros([n], 'int32'));
     }
-    if (!this.packed || this.packed.isDisposed || this.packed.numel !== n * 4) {
-      this.packed?.dispose();
-      this.packed = keep(new Tensor(packedShape(n), 'float32'));
-    }
-    this.activation_post_process.writeQParams(this.scale, this.zero_point, this.packed);
+    const packed = new Tensor(packedShape(n), 'float32');
+    this.activation_post_process.writeQParams(this.scale, this.zero_point, packed);
+    return packed;
   }
 
   override calculate_qparams(): [Tensor, Tensor] {
@@ -174,12 +174,6 @@ export class FakeQuantize extends FakeQuantizeBase {
     if (name !== 'scale' && name !== 'zero_point') return null;
     const old = this._buffers.get(name)!;
     return this.replaceBuffer(name, Tensor.zeros(shape, old.dtype));
-  }
-
-  override dispose(): void {
-    super.dispose();
-    this.packed?.dispose();
-    this.packed = null;
   }
 
   override extra_repr(): string {

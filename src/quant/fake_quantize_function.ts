@@ -3,19 +3,18 @@
  * src/engine/backward.ts: `fake_quantize`, the straight-through estimator, and `learnable_fake_quantize`,
  * LSQ's x / scale / zero-point gradients).
  */
-import { needsGrad, record } from '../engine/autograd';
-import { Tensor } from '../engine/tensor';
+import { record } from '../engine/autograd';
+import type { Tensor } from '../engine/tensor';
 import { fakeQuantizeForward } from './kernels/fake_quantize';
 import { lsqForward } from './kernels/lsq';
 
-/** Fake quantize with packed per-channel (scale, 1/scale, zero_point, zero_point); axis null is per tensor. */
+/**
+ * Fake quantize with packed per-channel (scale, 1/scale, zero_point, zero_point); axis null is per tensor.
+ * The backward reads `packed` again: it must not change before then (FakeQuantize packs per call).
+ */
 export function fakeQuantize(x: Tensor, packed: Tensor, quantMin: number, quantMax: number, axis: number | null): Tensor {
   const y = fakeQuantizeForward(x, packed, quantMin, quantMax, axis);
-  if (!needsGrad([x])) return y;
-  // The module rewrites its packed parameters on every observed batch; the backward needs these.
-  const snapshot = new Tensor(packed.shape, 'float32');
-  snapshot.assign(packed);
-  return record('fake_quantize', [x], y, { x, packed: snapshot, quantMin, quantMax, axis });
+  return record('fake_quantize', [x], y, { x, packed, quantMin, quantMax, axis });
 }
 
 /** LSQ: fake quantize with learnable float scale / zero point (the zero point rounded and clamped inside). */
