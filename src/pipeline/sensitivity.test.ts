@@ -6,6 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getTestDevice } from '../testing/gpu';
 import type { ImageDataset } from '../data/idx';
 import { evaluate, type EvaluatedProgram } from '../dsl/evaluate';
+import { prepareStageModel } from '../dsl/stage';
+import { sensitivityTableJson } from '../quant/sensitivity';
 import { PLANTED_NODE, labelledByFloat, plantedInputs, plantedNet } from '../quant/sensitivity_testing';
 import { runSensitivity, type SensitivityReport } from './sensitivity';
 import { StageCancelled } from './types';
@@ -97,5 +99,23 @@ describe('sensitivity stage', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(runSensitivity(program, { ...ctx, signal: controller.signal }, { settings: { testSubset: 16, calibrationBatches: 1 } })).rejects.toBeInstanceOf(StageCancelled);
+  });
+
+  it('the downloaded table pasted into qconfig.ts with topk=1 makes the planted layer int16 in the check table', () => {
+    const json = sensitivityTableJson(report.table);
+    const qconfig = `import { defineConfig, default_qat_qconfig_setter, sensitive_op_calibration_8bit_weight_16bit_act_qconfig_setter } from "horizon_plugin_pytorch/quantization";
+const table = ${json};
+export default defineConfig({
+  calibration: { qconfig_setter: [sensitive_op_calibration_8bit_weight_16bit_act_qconfig_setter(table, { topk: 1 }), default_qat_qconfig_setter] },
+});
+`;
+    const r = evaluate({ 'model.ts': MODEL, 'qconfig.ts': qconfig });
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    const model = prepareStageModel(r.program, 'calibration');
+    const rows = new Map(model.check_result.rows.map((row) => [row.target, row]));
+    expect(rows.get(PLANTED_NODE)!.output_dtype).toBe('qint16');
+    expect(rows.get('fc1')!.output_dtype).toBe('qint8');
+    expect(model.check_result.text).toContain('sensitive_op_calibration_8bit_weight_16bit_act_qconfig_setter');
+    model.dispose();
   });
 });
