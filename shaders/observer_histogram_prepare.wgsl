@@ -95,6 +95,13 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   let e = keep(downsample * width) - span;
   let start_idx = round(cr_div(old_min - cmin, hist_bin_width));
   let cmax = cmax0 + e;
+  // bins * downsample float32 cells would not fit (PyTorch 1.13 would run out of memory; later versions
+  // restart the histogram on the batch, as here).
+  if (f32(params.bins) * downsample * 4.0 > 1e9) {
+    let fresh = histc_range(trunc(x_min), trunc(x_max), x_min, x_max);
+    hp = HistParams(0u, 0u, 0, 0u, fresh.x, fresh.y, x_min, x_max);
+    return;
+  }
   let range = histc_range(trunc(cmin), trunc(cmax), x_min, x_max);
   let same = cmin == old_min && cmax == old_max;
   hp = HistParams(select(2u, 1u, same), u32(downsample), i32(start_idx), 0u, range.x, range.y, cmin, cmax);

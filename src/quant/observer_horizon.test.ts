@@ -112,4 +112,16 @@ describe('HistogramObserver on the GPU beyond the golden case', () => {
     expect(Math.abs((await scale.read())[0]! - q.scale[0]!)).toBeLessThanOrEqual(1e-6 * q.scale[0]!);
     expect(Array.from(await zp.read())).toEqual(Array.from(q.zero_point));
   });
+
+  it('restarts on a batch whose range is too far out to merge, as later PyTorch does', async () => {
+    const obs = new HistogramObserver({ bins: 256 });
+    let ref = emptyHistogram(256);
+    for (const x of [batch(1000, 0.001), [...batch(999, 0.001), 5e5]]) {
+      obs(Tensor.fromArray(x, [x.length]));
+      ref = histogramObserve(ref, x, { bins: 256, upsample_rate: 128, truncate_range: true });
+    }
+    expect(ref.max_val).toBe(Math.fround(5e5));
+    expect(bits(await obs.max_val.read())).toEqual(bits([ref.max_val]));
+    expect(bits(await obs.histogram.read())).toEqual(bits(ref.histogram));
+  });
 });

@@ -126,6 +126,10 @@ export function histogramObserve(state: HistogramState, x: ArrayLike<number>, op
   }
   const adjusted = adjustMinMax(state, Math.min(xMin, state.min_val), Math.max(xMax, state.max_val), bins, u);
   const { combined_min: cmin, combined_max: cmax } = adjusted;
+  if (bins * adjusted.downsample_rate * 4 > 1e9) {
+    // Too large to merge (PyTorch 1.13 would run out of memory; later versions restart on the batch).
+    return { histogram: histc(x, bins, rangeEnd(xMin, trunc), rangeEnd(xMax, trunc)), min_val: xMin, max_val: xMax };
+  }
   let hist = histc(x, bins, rangeEnd(cmin, trunc), rangeEnd(cmax, trunc));
   if (cmin === state.min_val && cmax === state.max_val) {
     for (let i = 0; i < bins; i++) hist[i] = f32(hist[i]! + state.histogram[i]!);
