@@ -34,7 +34,7 @@ export default class Planted extends nn.Module {
 }
 `;
 
-// The QAT template's min/max observers for calibration (the MSE observer has no GPU kernel yet).
+// The QAT template's min/max observers for calibration, so the outlier sets the int8 scale (an MSE observer could clip it).
 const QCONFIG = `import { defineConfig, default_qat_qconfig_setter } from "horizon_plugin_pytorch/quantization";
 export default defineConfig({ calibration: { qconfig_setter: [default_qat_qconfig_setter], batchSize: 16 } });
 `;
