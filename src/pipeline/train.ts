@@ -191,7 +191,12 @@ export async function trainFloat(model: Module, ctx: StageContext, settings: Tra
       batchSize: options.evalBatchSize ?? 256,
       signal: ctx.signal,
       stage,
-      onProgress: (done, total) => ctx.progress({ stage, fraction: 1, message: `evaluating ${done}/${total} test images` }),
+      onProgress: (done, total) => {
+        const now = performance.now();
+        if (done < total && now - lastProgress < progressInterval) return;
+        lastProgress = now;
+        ctx.progress({ stage, fraction: 1, message: `evaluating ${done}/${total} test images` });
+      },
     });
     return {
       epochs: settings.epochs,

@@ -307,7 +307,7 @@ function useRows(g: Conv2dGeometry): boolean {
 }
 
 export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
-  if (useRows(g)) return rowsForward(x, weight, bias, g, chooseRowTile(g.OW, g.Cout / g.groups));
+  if (useRows(g)) return rowsForward(x, weight, bias, g, chooseRowTile(g.OW, g.Cout / g.groups, g.Cin / g.groups));
   const y = new Tensor([g.N, g.Cout, g.OH, g.OW]);
   const M = g.N * g.OH * g.OW;
   const c = constKey(g, M >= DIVF_LIMIT);
@@ -324,7 +324,7 @@ export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, g:
 }
 
 export function conv2dInputGrad(gy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
-  if (useRows(g)) return rowsInputGrad(gy, weight, g, chooseRowTile(g.W, g.Cin / g.groups));
+  if (useRows(g)) return rowsInputGrad(gy, weight, g, chooseRowTile(g.W, g.Cin / g.groups, g.Cout / g.groups));
   const dx = new Tensor([g.N, g.Cin, g.H, g.W]);
   const M = g.N * g.H * g.W;
   const c = constKey(g, M >= DIVF_LIMIT);

@@ -53,16 +53,22 @@ export function setRowTileOverride(kind: 'fwd' | 'dw', tile: unknown): void {
   else rowOverrides.dw = (tile as { TM: number; TC: number; U: number } | null) ?? undefined;
 }
 
-/** Row-kernel tile for an output row of `width` and `channels` output channels (forward and input grad). */
-export function chooseRowTile(width: number, channels: number): { TM: number; TN: number; TR?: number } {
-  if (rowOverrides.fwd) return rowOverrides.fwd;
+/**
+ * Row-kernel tile for output rows of `width`, `channels` output channels and `summed` input channels
+ * (forward and input gradient). Measured on SwiftShader (scripts/tune_conv.ts): two rows per invocation
+ * share the loads of the input row between them when many channels are summed; with few (a first
+ * layer), more output channels per invocation pay better.
+ */
+export function chooseRowTile(width: number, channels: number, summed: number): { TM: number; TN: number; TR: number } {
+  if (rowOverrides.fwd) return { TR: 1, ...rowOverrides.fwd };
   const segments = Math.ceil(width / 16);
-  return { TM: Math.ceil(width / segments), TN: fit(8, channels) };
+  const TM = Math.ceil(width / segments);
+  return summed <= 4 ? { TR: 1, TM, TN: fit(16, channels) } : { TR: 2, TM, TN: fit(8, channels) };
 }
 
-/** Weight-gradient row tile for `coutG` output and `cinG` input channels per group. */
+/** Weight-gradient row tile for `coutG` output and `cinG` input channels per group, rows of `width`. */
 export function chooseRowWeightTile(coutG: number, cinG: number, width: number): { TM: number; TC: number; U: number } {
   if (rowOverrides.dw) return rowOverrides.dw;
-  const segments = Math.ceil(width / 8);
-  return { TM: fit(8, coutG), TC: fit(2, cinG), U: Math.ceil(width / segments) };
+  if (cinG === 1) return { TM: fit(4, coutG), TC: 1, U: Math.ceil(width / Math.ceil(width / 14)) };
+  return { TM: fit(8, coutG), TC: 2, U: 4 };
 }
