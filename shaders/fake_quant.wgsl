@@ -39,25 +39,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let id = gid.x + gid.y * params.stride;
   let lo = vec4<f32>(params.qmin);
   let hi = vec4<f32>(params.qmax);
+  // Per tensor: the parameters are loaded once, outside the loop (loads cost more than arithmetic here).
+  let p = qp[0];
+  let scale_t = vec4<f32>(p.x);
+  let inv_t = vec4<f32>(p.y);
+  let zp_t = vec4<f32>(p.z);
   for (var j = 0u; j < EPI; j = j + 1u) {
     let v = select(id + j * params.threads, id * EPI + j, RUNS);
     if (v >= params.n4) {
       break;
     }
-    var scale: vec4<f32>;
-    var inv: vec4<f32>;
-    var zp: vec4<f32>;
-    if (!PER_CHANNEL) {
-      let p = qp[0];
-      scale = vec4<f32>(p.x);
-      inv = vec4<f32>(p.y);
-      zp = vec4<f32>(p.z);
-    } else if (SAME_CHANNEL) {
-      let p = qp[channel_of(v * 4u)];
-      scale = vec4<f32>(p.x);
-      inv = vec4<f32>(p.y);
-      zp = vec4<f32>(p.z);
-    } else {
+    var scale = scale_t;
+    var inv = inv_t;
+    var zp = zp_t;
+    if (PER_CHANNEL && SAME_CHANNEL) {
+      let pc = qp[channel_of(v * 4u)];
+      scale = vec4<f32>(pc.x);
+      inv = vec4<f32>(pc.y);
+      zp = vec4<f32>(pc.z);
+    } else if (PER_CHANNEL) {
       let p0 = qp[channel_of(v * 4u)];
       let p1 = qp[channel_of(v * 4u + 1u)];
       let p2 = qp[channel_of(v * 4u + 2u)];
