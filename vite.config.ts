@@ -41,7 +41,8 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 8000,
-    rolldownOptions: keepNames,
+    // The page, and the standalone runtime's example page (examples/runtime: runs a downloaded .qatm).
+    rolldownOptions: { ...keepNames, input: { main: 'index.html', runtime: 'examples/runtime/index.html' } },
   },
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },
