@@ -31,6 +31,7 @@ const calibrationResult = (request: StageRequest): StageResults['calibration'] =
   imagesPerSecond: 900,
   layers: [],
   modelBytes: 20_000,
+  warnings: [],
 });
 
 async function ready(script: Script, availability = ALL_AVAILABLE) {

@@ -8,14 +8,25 @@ function layersOf(result: unknown): LayerQuantization[] | null {
   return Array.isArray(layers) && layers.length ? (layers as LayerQuantization[]) : null;
 }
 
+/** SQNR per node from the sensitivity stage's per-layer analysis (activation vs float; fixed point vs float). */
+function sensitivitySqnr(s: AppState): { fake: LayerComparison[] | null; fixed: LayerComparison[] | null } {
+  const layers = s.stages.sensitivity.result?.report.layers;
+  if (!layers) return { fake: null, fixed: null };
+  return {
+    fake: layers.filter((l) => l.activation_sqnr !== null).map((l) => ({ name: l.node, sqnr: l.activation_sqnr! })),
+    fixed: layers.filter((l) => l.fixed_sqnr !== null).map((l) => ({ name: l.node, sqnr: l.fixed_sqnr! })),
+  };
+}
+
 function selectRows(s: AppState) {
   const check = s.analysis.lastGood?.result.check.qat.rows ?? null;
   const quantization = layersOf(s.stages.qat.result) ?? layersOf(s.stages.calibration.result);
+  const fromSensitivity = sensitivitySqnr(s);
   return buildLayerRows({
     check,
     quantization,
-    validation: layersOf(s.stages.validation.result) as LayerComparison[] | null,
-    fixed: layersOf(s.stages.fixed.result) as LayerComparison[] | null,
+    validation: (layersOf(s.stages.validation.result) as LayerComparison[] | null) ?? fromSensitivity.fake,
+    fixed: (layersOf(s.stages.fixed.result) as LayerComparison[] | null) ?? fromSensitivity.fixed,
   });
 }
 
@@ -28,8 +39,8 @@ export function LayerTable() {
   return (
     <div className="layers">
       <p className="muted small">
-        Scales and zero points {source ? `from ${source}` : 'appear after calibration'}; SQNR against float after validation or fixed-point
-        evaluation; the LSB column is the largest fake-quant vs fixed-point difference.
+        Scales and zero points {source ? `from ${source}` : 'appear after calibration'}; SQNR of each layer's output against float after
+        sensitivity analysis or fixed-point evaluation; the LSB column is the largest fake-quant vs fixed-point difference.
       </p>
       <div className="table-scroll">
         <table className="table table-compact" data-testid="layers.table">

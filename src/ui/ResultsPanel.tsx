@@ -5,6 +5,7 @@ import { ExportView } from './ExportView';
 import { GraphView } from './GraphView';
 import { HistogramView } from './HistogramView';
 import { LayerTable } from './LayerTable';
+import { SensitivityView } from './SensitivityView';
 import { TrainingCharts } from './TrainingCharts';
 
 const TABS = [
@@ -14,6 +15,7 @@ const TABS = [
   { id: 'histogram', label: 'Histogram', view: HistogramView },
   { id: 'graph', label: 'Graph', view: GraphView },
   { id: 'check', label: 'Check', view: CheckView },
+  { id: 'sensitivity', label: 'Sensitivity', view: SensitivityView },
   { id: 'export', label: 'Export', view: ExportView },
 ] as const;
 

@@ -24,7 +24,9 @@ export function buildLayerRows(sources: LayerSources): LayerRow[] {
   for (const row of sources.check ?? []) {
     if (!SHOWN_KINDS.has(row.kind)) continue;
     names.add(row.name);
-    const q = quant.get(row.name);
+    // Stages name layers by module path (the row's target); generated ops by their node name.
+    const q = quant.get(row.target) ?? quant.get(row.name);
+    if (q) names.add(q.name);
     rows.push({
       name: row.name,
       type: row.type,

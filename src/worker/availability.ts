@@ -10,14 +10,14 @@ export type Availability = { available: true } | { available: false; reason: str
 
 export const STAGE_AVAILABILITY: Readonly<Record<StageName, Availability>> = {
   float: { available: true },
-  calibration: { available: false, reason: 'the calibration stage (src/pipeline/calibration.ts) is not in this build yet' },
-  validation: { available: false, reason: 'the validation stage (src/pipeline/validation.ts) is not in this build yet' },
-  qat: { available: false, reason: 'the QAT stage (src/pipeline/qat.ts) is not in this build yet' },
+  calibration: { available: true },
+  validation: { available: true },
+  qat: { available: true },
   convert: { available: false, reason: 'fixed-point conversion (src/pipeline/convert.ts) is not in this build yet' },
   fixed: { available: false, reason: 'fixed-point evaluation (src/pipeline/fixed.ts) is not in this build yet' },
   check: { available: false, reason: 'check_model (src/pipeline/check.ts) is not in this build yet' },
   compile: { available: false, reason: 'compile_model and the exporters (src/pipeline/compile.ts) are not in this build yet' },
-  sensitivity: { available: false, reason: 'sensitivity analysis (issue 8) is not in this build yet' },
+  sensitivity: { available: true },
 };
 
 export class StageUnavailableError extends Error {

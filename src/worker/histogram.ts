@@ -8,11 +8,11 @@ import type { HistogramParams, HistogramResult } from './results';
 
 type Tensors = Record<string, { shape: number[]; data: HostArray | Float32Array }>;
 
-/** What float, calibration and QAT checkpoints hold (modelState.ts): the state_dict as plain data. */
+/** What float, calibration and QAT checkpoints hold (src/pipeline/checkpoints.ts): the state_dict as plain data. */
 export interface WeightsCheckpoint {
   tensors: Tensors;
   /** Weight dtype per layer, when the stage recorded it (default qint8). */
-  weightDtypes?: Record<string, string>;
+  meta?: { weightDtypes?: Record<string, string> };
 }
 
 const BN_EPS = 1e-5;
@@ -69,7 +69,7 @@ export function histogramOf(checkpoint: unknown, params: HistogramParams): Histo
   let grid: HistogramResult['grid'] = null;
   const scale = sd[`${params.layer}.weight_fake_quant.scale`];
   const zeroPoint = sd[`${params.layer}.weight_fake_quant.zero_point`];
-  const dtype = (checkpoint as { weightDtypes?: Record<string, string> }).weightDtypes?.[params.layer] ?? 'qint8';
+  const dtype = (checkpoint as WeightsCheckpoint).meta?.weightDtypes?.[params.layer] ?? 'qint8';
   if (scale && zeroPoint && scale.data.length > 0) {
     // Per channel: draw the grid of the channel with the widest range (the coarsest one).
     let widest = 0;

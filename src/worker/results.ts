@@ -3,6 +3,7 @@
  * to keep in IndexedDB). Both sides import these through protocol.ts.
  */
 import type { Diagnostic, GraphSummaryNode, CheckResult } from '../dsl/index';
+import type { SensitivityReport } from '../pipeline/sensitivity';
 import type { StageName, StageProgress } from '../pipeline/types';
 import type { SettingGroups, SettingsOverrides } from '../store/settings';
 
@@ -59,8 +60,10 @@ export interface MetricPoint {
 
 /** A fake quantizer's parameters as the per-layer table shows them. */
 export interface LayerQuantization {
-  /** Node name (the check table's). */
+  /** Module path (`backbone.conv1`; the check table's target). */
   name: string;
+  /** QAT module type (ConvBnReLU2d, QuantStub, ...). */
+  type?: string;
   /** Output dtype and its quantization. */
   dtype: string;
   scale: number[];
@@ -106,8 +109,10 @@ export interface TrainStageResult extends StageResultBase {
   steps: number;
   finalLoss: number;
   history: MetricPoint[];
+  /** Parameters at their deployed width (float32 for float training; integer weights after QAT). */
   modelBytes: number;
   layers?: LayerQuantization[];
+  warnings?: string[];
 }
 
 export interface CalibrationStageResult extends StageResultBase {
@@ -117,7 +122,9 @@ export interface CalibrationStageResult extends StageResultBase {
   layers: LayerQuantization[];
   /** Fake-quant test accuracy after calibration, when the stage measured it. */
   accuracy?: number;
+  test?: EvaluationSummary;
   modelBytes: number;
+  warnings: string[];
 }
 
 export interface ValidationStageResult extends StageResultBase {
@@ -173,7 +180,7 @@ export interface CompileStageResult extends StageResultBase {
 }
 
 export interface SensitivityStageResult extends StageResultBase {
-  table: { node: string; type: string; metric: string; value: number }[];
+  report: SensitivityReport;
 }
 
 export interface StageResults {

@@ -8,7 +8,11 @@ import type { ArtifactStore } from './artifacts';
 import { STAGE_AVAILABILITY, StageUnavailableError } from './availability';
 import type { StageProgress, StageRequest, StageResults } from './results';
 import type { WorkerState } from './state';
+import { runCalibrationStage } from './runners/calibration';
 import { runFloat } from './runners/float';
+import { runQatStage } from './runners/qat';
+import { runSensitivityStage } from './runners/sensitivity';
+import { runValidationStage } from './runners/validation';
 
 export interface StageEnv {
   state: WorkerState;
@@ -25,6 +29,10 @@ export type StageRunners = { [K in StageName]?: StageRunner<K> };
 
 export const STAGE_RUNNERS: StageRunners = {
   float: runFloat,
+  calibration: runCalibrationStage,
+  validation: runValidationStage,
+  qat: runQatStage,
+  sensitivity: runSensitivityStage,
 };
 
 export function runStage<K extends StageName>(stage: K, runners: StageRunners, request: StageRequest, env: StageEnv): Promise<StageResults[K]> {

@@ -1,33 +1,5 @@
-/**
- * A model's state_dict read back as plain data, in the checkpoint layout the pipeline's stages share
- * ({ version, kind, createdAt, tensors: { name: { shape, dtype, data } }, meta }), and code errors
- * raised while a stage runs user code, located in the user's file.
- */
+/** Errors raised while a stage runs user code, located in the user's file (file:line:column). */
 import { diagnosticFromError, type Diagnostic } from '../dsl/index';
-import type { DType, HostArray } from '../engine/tensor';
-import type { Module } from '../nn/module';
-
-export interface ModelCheckpoint {
-  version: 1;
-  kind: 'float' | 'calibration' | 'qat';
-  createdAt: number;
-  tensors: Record<string, { shape: number[]; dtype: DType; data: HostArray }>;
-  meta: Record<string, unknown>;
-}
-
-export async function readCheckpoint(model: Module, kind: ModelCheckpoint['kind'], meta: Record<string, unknown> = {}): Promise<ModelCheckpoint> {
-  const entries = [...model.state_dict()];
-  const values = await Promise.all(entries.map(([, t]) => t.read()));
-  const tensors: ModelCheckpoint['tensors'] = {};
-  entries.forEach(([name, t], i) => {
-    tensors[name] = { shape: [...t.shape], dtype: t.dtype, data: values[i]!.slice() };
-  });
-  return { version: 1, kind, createdAt: Date.now(), tensors, meta };
-}
-
-export function stateDictOf(checkpoint: ModelCheckpoint): Map<string, HostArray> {
-  return new Map(Object.entries(checkpoint.tensors).map(([name, t]) => [name, t.data]));
-}
 
 /** An error in the user's code, with its place (the page shows it at file:line:column). */
 export class UserCodeError extends Error {

@@ -9,7 +9,8 @@ import type { Module } from '../../nn/module';
 import { StageCancelled } from '../../pipeline/types';
 import { trainFloat } from '../../pipeline/train';
 import { qconfigSettings } from '../analyze';
-import { firstDiagnostic, readCheckpoint, UserCodeError } from '../modelState';
+import { checkpointOf } from '../../pipeline/checkpoints';
+import { firstDiagnostic, UserCodeError } from '../userCodeError';
 import { resolveTrainSettings } from '../resolveSettings';
 import type { MetricPoint, TrainStageResult } from '../results';
 import type { StageRunner } from '../stages';
@@ -44,7 +45,7 @@ export const runFloat: StageRunner<'float'> = async (request, env) => {
     } catch (error) {
       throw isStageError(error) ? error : UserCodeError.from(error);
     }
-    const checkpoint = await readCheckpoint(traced.graph, 'float', { runId: request.runId, accuracy: result.test.accuracy, settings });
+    const checkpoint = await checkpointOf(traced.graph, 'float', { runId: request.runId, accuracy: result.test.accuracy, settings });
     await env.artifacts.put('float', request.runId, checkpoint);
 
     const stepsPerEpoch = result.epochs > 0 ? result.steps / result.epochs : result.steps;
