@@ -6,7 +6,10 @@ import { WorkerError } from '../worker/client';
 import { createAutomationApi } from './automation';
 import { connectWorkerEvents, createAppStore } from './index';
 import { DEFAULT_GROUPS, effectiveGroup, emptyOverrides } from './settings';
-import { fakeServices, report } from './testing';
+import { ALL_AVAILABLE, fakeServices, report } from './testing';
+
+/** Every stage available but sensitivity (as a build without its backend would be). */
+const NO_SENSITIVITY = { ...ALL_AVAILABLE, sensitivity: { available: false as const, reason: 'sensitivity analysis (issue 8) is not in this build yet' } };
 
 const noLink = { shareLink: () => 'http://127.0.0.1/#' };
 
@@ -182,7 +185,7 @@ describe('settings slice', () => {
 
 describe('window.qatPlayground', () => {
   it('gets and sets sources and settings through the store actions and reports a JSON snapshot', async () => {
-    const store = createAppStore(fakeServices({ dataset: async () => report }).services);
+    const store = createAppStore(fakeServices({ dataset: async () => report }, NO_SENSITIVITY).services);
     const api = createAutomationApi(store, { shareLink: () => 'http://127.0.0.1/#s1=x' });
     api.setSource('qconfig.ts', 'export const qat_qconfig_setter = [];');
     expect(store.getState().files['qconfig.ts']).toBe('export const qat_qconfig_setter = [];');
@@ -210,7 +213,7 @@ describe('window.qatPlayground', () => {
   });
 
   it('rejects run() of an unknown or unavailable stage with the reason', async () => {
-    const store = createAppStore(fakeServices({}).services);
+    const store = createAppStore(fakeServices({}, NO_SENSITIVITY).services);
     const api = createAutomationApi(store, noLink);
     await expect(api.run('bake' as 'float')).rejects.toThrow('Unknown stage "bake" (stages: float, calibration, validation, qat, convert, fixed, check, compile, sensitivity)');
     await expect(api.run('sensitivity')).rejects.toThrow('Sensitivity is not available: sensitivity analysis (issue 8) is not in this build yet');
