@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { SensitivityReport } from '../pipeline/sensitivity';
 import { SENSITIVITY_METRICS, type SensitivityMetric, type SensitivityMode } from '../quant/sensitivity';
-import { SENSITIVITY_COLUMNS, formatMetric, sensitivityBars, sensitivityDownload, sensitivityRows, sortRows, type SensitivityColumn, type SensitivityViewRow } from './sensitivityView';
+import { SENSITIVITY_COLUMNS, formatMetric, sensitivityBars, sensitivityDownload, sensitivityRows, sortRows, type SensitivityColumn, type SensitivityViewRow } from './sensitivityData';
 
 const MODES: readonly { mode: SensitivityMode; label: string }[] = [
   { mode: 'only', label: 'only this op quantized' },

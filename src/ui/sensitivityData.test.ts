@@ -3,7 +3,7 @@ import type { SensitivityReport } from '../pipeline/sensitivity';
 import { SENSITIVITY_DEFAULTS } from '../pipeline/sensitivity';
 import { parseSensitivityTable } from '../quant/sensitivity';
 import { pickSensitiveOps } from '../quant/setters';
-import { sensitivityBars, sensitivityDownload, sensitivityRows, sortRows } from './sensitivityView';
+import { sensitivityBars, sensitivityDownload, sensitivityRows, sortRows } from './sensitivityData';
 
 const stats = (L1: number, SQNR: number, accuracy: number) => ({ L1, SQNR, accuracy });
 
