@@ -12,7 +12,7 @@ import {
   type IntegerModel,
   type IntegerOp,
 } from './model';
-import { makeRequantParams, makeRescaleParams, quantizeBias, roundHalfEven, type RequantMode, type RequantParams } from './requant';
+import { makeRequantParams, makeRescaleParams, quantizeBias, quantizeMultiplier, roundHalfEven, type RequantMode, type RequantParams } from './requant';
 import { poolOutputSize } from './ops';
 import { validateIntegerModel } from './specs';
 import { storageQParams, type Pair } from './types';
@@ -243,16 +243,32 @@ export class IntegerModelBuilder {
     return name;
   }
 
+  /**
+   * a + b rescaled to the output and rounded once. Multiplier mode keeps k more bits in each scaled term
+   * (as many as keep |term| < 2^29, at most 20) and drops them after the sum.
+   */
   add(name: string, a: string, b: string, output: QParams, activation: FusedActivation = null): string {
     const x = this.info(a);
+    const y = this.info(b);
     this.declare(this.quantized(name, [...x.shape], output));
+    const ma = this.scaleOf(a) / output.scale;
+    const mb = this.scaleOf(b) / output.scale;
+    const span = (v: IntValueInfo) => (v.dtype === 'int16' ? 65535 : 255);
+    const largest = Math.max(span(x) * ma, span(y) * mb);
+    let k = Math.max(0, Math.min(20, Math.floor(Math.log2(2 ** 29 / largest))));
+    const withShift = (m: number): RequantParams => {
+      const q = quantizeMultiplier(m * 2 ** k);
+      return { scale: [Math.fround(m)], multiplier: [q.multiplier], shift: [q.shift] };
+    };
+    while (k > 0 && [ma, mb].some((m) => quantizeMultiplier(m).multiplier !== 0 && quantizeMultiplier(m).shift + k > 30)) k--;
     this.ops.push({
       kind: 'add',
       name,
       inputs: [a, b],
       output: name,
-      requantA: makeRescaleParams([this.scaleOf(a) / output.scale]),
-      requantB: makeRescaleParams([this.scaleOf(b) / output.scale]),
+      requantA: withShift(ma),
+      requantB: withShift(mb),
+      precisionShift: k,
       clamp: this.clampFor(output, activation),
     });
     return name;

@@ -80,11 +80,15 @@ export interface LinearOp extends WeightedOp {
   weightShape: [number, number];
 }
 
-/** inputs[0] + inputs[1], each rescaled to the output scale. */
+/**
+ * inputs[0] + inputs[1], each rescaled to the output scale, the sum rounded once. In multiplier mode the
+ * requant constants hold M·2^k and the sum is divided by 2^k (k = precisionShift, default 0).
+ */
 export interface AddOp extends OpBase {
   kind: 'add';
   requantA: RequantParams;
   requantB: RequantParams;
+  precisionShift?: number;
   clamp: Pair;
 }
 

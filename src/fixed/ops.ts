@@ -49,9 +49,16 @@ export interface Conv2dOpSpec {
   residual?: ResidualSpec;
 }
 
-/** Integer add of two tensors of the same shape, each rescaled to the output scale. */
+/**
+ * Integer add of two tensors of the same shape, each rescaled to the output scale and rounded once:
+ *   float mode:       y = clamp(z_y + round_half_even(f32(f32(a'·M_a) + f32(b'·M_b))), lo, hi)
+ *   multiplier mode:  y = clamp(z_y + RoundingDivideByPOT(scale(a', M_a·2^k) + scale(b', M_b·2^k), k), lo, hi)
+ * with a' = a − z_a, b' = b − z_b and k = `precisionShift` (the requant constants already hold M·2^k).
+ */
 export interface AddOpSpec {
   mode: RequantMode;
+  /** Multiplier mode: bits of extra precision of the scaled terms before the one rounding (0: none). */
+  precisionShift?: number;
   /** [N, C, H, W] (or [N, C, 1, 1]) */
   shape: readonly [number, number, number, number];
   a: ResidualSpec;

@@ -142,6 +142,7 @@ export function addSpec(ctx: SpecContext, op: Extract<IntegerOp, { kind: 'add' }
   if (a.shape.join() !== b.shape.join()) fail(op, `inputs [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ (no broadcasting)`);
   return {
     mode: ctx.mode,
+    precisionShift: op.precisionShift ?? 0,
     shape: nchw(a.shape, ctx.batch),
     a: { dtype: ctx.actDtype(op, a), zeroPoint: ctx.zeroPoint(a), requant: op.requantA },
     b: { dtype: ctx.actDtype(op, b), zeroPoint: ctx.zeroPoint(b), requant: op.requantB },

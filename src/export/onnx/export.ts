@@ -191,10 +191,10 @@ export function exportOnnx(model: IntegerModel, options: OnnxExportOptions = {})
         clipQuantized(raw, op.output, op.clamp, op.name);
         return;
       }
-      const r = rank(op.output);
-      const ta = scaled(centered(op.inputs[0], op.name), op.requantA, 1, r, `${op.name}/a`);
-      const tb = scaled(centered(op.inputs[1], op.name), op.requantB, 1, r, `${op.name}/b`);
-      finish([ta, tb], op.output, op.clamp, op.name);
+      // f32(a'·M_a) + f32(b'·M_b), rounded once (our float mode).
+      const ta = g.op('Mul', `${op.name}/a_mul`, [centered(op.inputs[0], op.name), g.scalar(`${op.name}/a_M`, 'float', op.requantA.scale[0])]);
+      const tb = g.op('Mul', `${op.name}/b_mul`, [centered(op.inputs[1], op.name), g.scalar(`${op.name}/b_M`, 'float', op.requantB.scale[0])]);
+      finish([g.op('Round', `${op.name}/round`, [g.op('Add', `${op.name}/sum_ab`, [ta, tb])])], op.output, op.clamp, op.name);
     },
     max_pool2d(op: MaxPool2dOp) {
       const attributes = {

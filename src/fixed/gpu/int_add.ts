@@ -36,6 +36,8 @@ export function intAddGpu(spec: AddOpSpec, a: Tensor, b: Tensor): Tensor {
       A_RQ1: ra[1] >>> 0,
       B_RQ0: rb[0] >>> 0,
       B_RQ1: rb[1] >>> 0,
+      K: spec.precisionShift ?? 0,
+      ZERO: 0,
     },
   );
   return out;
