@@ -10,7 +10,9 @@
  * (`freeze_bn`) or in eval mode, which is then exactly the conv with BN folded in.
  */
 import { F } from '../engine/functional';
-import { Tensor } from '../engine/tensor';
+import { Tensor, keep } from '../engine/tensor';
+import { record } from '../engine/autograd';
+import { batchNormApply } from '../engine/kernels/norm';
 import type { Module } from '../nn/module';
 import * as nn from '../nn/index';
 import { FusedConv2d, FusedLinear } from '../nn/fused';
@@ -69,8 +71,7 @@ function fusedConvForward(this: FusedConv2d & QatModule, x: Tensor, y?: Tensor):
     const k = binary('div', gamma, std);
     const kInverse = binary('div', std, gamma);
     const raw = F.conv2d(x, weightFq(this, F.mul(conv.weight, F.reshape(k, [C, 1, 1, 1]))), null, options);
-    let unscaled = F.mul(raw, F.reshape(kInverse, [1, C, 1, 1]));
-    if (conv.bias) unscaled = F.add(unscaled, F.reshape(conv.bias, [1, C, 1, 1]));
+    const unscaled = channelAffine(raw, kInverse, conv.bias);
     out = F.batch_norm(unscaled, bn.running_mean, bn.running_var, bn.weight, bn.bias, {
       training: this.training && !(this as { freeze_bn?: boolean }).freeze_bn,
       momentum: bn.momentum,
@@ -96,6 +97,24 @@ function fusedLinearForward(this: FusedLinear & QatModule, x: Tensor, y?: Tensor
   }
   if (this.relu) out = this.relu instanceof ReLU6 ? F.relu6(out) : F.relu(out);
   return fq(this, out, 'activation_post_process');
+}
+
+/**
+ * x·scale[c] + bias[c] on NCHW (scale outside autograd): the batch-norm apply kernel with mean 0 and
+ * 1/σ = 1, recorded as an eval-mode batch_norm (dx = gy·scale, dbias = Σ gy). Broadcast mul/add over the
+ * whole activation cost several times more on the software adapter.
+ */
+function channelAffine(x: Tensor, scale: Tensor, bias: Tensor | null): Tensor {
+  const C = scale.numel;
+  const key = `unit-stats/${C}`;
+  constants ??= new Map();
+  let stats = constants.get(key);
+  if (!stats || stats.isDisposed) {
+    stats = keep(Tensor.fromArray([...new Array<number>(C).fill(0), ...new Array<number>(C).fill(1)], [2, C]));
+    constants.set(key, stats);
+  }
+  const y = batchNormApply(x, stats, scale, bias ?? constantVector(0, C));
+  return record('batch_norm', [x, null, bias], y, { x, stats, weight: scale, training: false });
 }
 
 let constants: Map<string, Tensor> | null = null;
