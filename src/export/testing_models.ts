@@ -17,8 +17,32 @@ export function testImages(count: number, offset = 0): { images: Float32Array; l
   return { images: data.images.slice(offset * 784, (offset + count) * 784), labels: data.labels.slice(offset, offset + count) };
 }
 
+/** Two conv branches of different scales concatenated along channels (cat), then conv, pool, linear. */
+export const CAT_NET = {
+  'model.ts': `import { nn, torch, type Tensor } from "torch";
+import { QuantStub, DeQuantStub } from "horizon_plugin_pytorch/quantization";
+export default class CatNet extends nn.Module {
+  quant = new QuantStub();
+  a = new nn.Conv2d(1, 6, 3, { padding: 1 });
+  relu_a = new nn.ReLU();
+  b = new nn.Conv2d(1, 3, 5, { padding: 2 });
+  c = new nn.Conv2d(9, 8, 3, { padding: 1, stride: 2 });
+  relu_c = new nn.ReLU();
+  pool = new nn.MaxPool2d(2);
+  classifier = new nn.Linear(8 * 7 * 7, 10);
+  dequant = new DeQuantStub();
+  forward(x: Tensor): Tensor {
+    x = this.quant(x);
+    const y = torch.cat([this.relu_a(this.a(x)), this.b(x)], 1);
+    return this.dequant(this.classifier(torch.flatten(this.pool(this.relu_c(this.c(y))), 1)));
+  }
+}`,
+  'qconfig.ts': `import { defineConfig, default_qat_qconfig_setter } from "horizon_plugin_pytorch/quantization";
+export default defineConfig({ qat: { qconfig_setter: [default_qat_qconfig_setter] } });`,
+};
+
 export async function calibratedExample(id: string, seed = 1): Promise<PreparedModel> {
-  const r = evaluate(findExample(id)!.files);
+  const r = evaluate(id === 'cat_net' ? CAT_NET : findExample(id)!.files);
   if (!r.ok) throw new Error(`${id}: ${JSON.stringify(r.diagnostics)}`);
   const m = prepareStageModel(r.program, 'qat');
   m.eval();
@@ -30,7 +54,7 @@ export async function calibratedExample(id: string, seed = 1): Promise<PreparedM
 
 const calibrated = new Map<string, Promise<PreparedModel>>();
 
-/** Converted (the calibrated model is made once per example and seed in a test file; treat it as read-only). */
+/** Converted (the calibrated model is made once per example and seed in a test file; treat it as read-only). 'cat_net' is CAT_NET. */
 export async function convertedExample(id: string, mode: RequantMode = 'multiplier', seed = 1): Promise<ConvertResult & { qat: PreparedModel }> {
   const key = `${id}/${seed}`;
   if (!calibrated.has(key)) calibrated.set(key, calibratedExample(id, seed));

@@ -318,6 +318,15 @@ export class IntegerModelBuilder {
     return name;
   }
 
+  /** Channel concatenation of values that share dtype, scale and zero point (requantize the others first). */
+  concat(name: string, inputs: readonly string[]): string {
+    const first = this.info(inputs[0]);
+    const channels = inputs.reduce((a, n) => a + this.info(n).shape[0], 0);
+    this.declare({ ...first, name, shape: [channels, ...first.shape.slice(1)], ...(first.scale ? { scale: [...first.scale] } : {}) });
+    this.ops.push({ kind: 'concat', name, inputs: [...inputs], output: name });
+    return name;
+  }
+
   flatten(name: string, input: string): string {
     const x = this.info(input);
     this.declare({ ...x, name, shape: [x.shape.reduce((a, b) => a * b, 1)] });

@@ -82,13 +82,13 @@ function graphViolations(gm: GraphModule): CheckViolation[] {
         message: `${m._typeName} has no integer op in the fixed-point model`,
         fix: `move ${node.target} after the DeQuantStub (float), or replace it (BatchNorm2d instead of LayerNorm on images)`,
       });
-    } else if (m instanceof nn.FloatFunctional && !['add', 'mul_scalar'].includes(node.method)) {
+    } else if (m instanceof nn.FloatFunctional && !['add', 'cat', 'mul_scalar'].includes(node.method)) {
       out.push({
         severity: 'error',
         layer: node.target,
         op: `FloatFunctional.${node.method}`,
         rule: 'op',
-        message: `FloatFunctional.${node.method} has no integer op in the fixed-point model (supported: add, mul_scalar)`,
+        message: `FloatFunctional.${node.method} has no integer op in the fixed-point model (supported: add, cat, mul_scalar)`,
         fix: 'use add, or express the op with supported layers',
       });
     } else if (kind.kind === 'unsupported') {

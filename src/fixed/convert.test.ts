@@ -13,6 +13,7 @@ import { REQUANT_MODES } from './requant';
 import { seeded } from './testing';
 import { calibrateReference, randomizeBatchNorm, runQatReference, type Act } from './testing_qat';
 import { fashionMnistTest } from './testing_mnist';
+import { convertedExample } from '../export/testing_models';
 
 function prepared(id: string, seed = 1): PreparedModel {
   const r = evaluate(findExample(id)!.files);
@@ -157,6 +158,27 @@ describe('convert', () => {
     expect(model.values.find((v) => v.name === 'conv1')!.dtype).toBe('int16');
     expect(notes.join('\n')).toMatch(/conv2: int16 × int16 with fan-in 144: .*can overflow the int32 accumulator/);
   });
+
+  for (const mode of REQUANT_MODES) {
+    it(`cat (${mode}): branches rescaled to the cat's qparams, concatenated, agreeing with the fake-quant model`, async () => {
+      const { model, qat } = await convertedExample('cat_net', mode);
+      const cat = model.ops.find((op) => op.kind === 'concat')!;
+      expect(cat.name).toBe('_generated_cat_0');
+      // A branch already at the cat's scale (here the one with the larger range) is copied as it is.
+      const requants = model.ops.filter((op) => op.kind === 'requantize').map((op) => op.name);
+      expect(requants.length).toBeGreaterThanOrEqual(1);
+      for (const r of requants) expect(r).toMatch(/^_generated_cat_0\.input_requant[01]$/);
+      expect(model.values.find((v) => v.name === '_generated_cat_0')!.shape).toEqual([9, 28, 28]);
+      const x = images(8);
+      const reference = await runQatReference(qat, [x]);
+      const fixed = runIntegerModelCpu(model, { x: Float32Array.from(x.data) });
+      const d = compareToReference(fixed.get('_generated_cat_0')!, reference.get('_generated_cat_0')!.data, model.values.find((v) => v.name === '_generated_cat_0')!);
+      expect(d.maxLsb).toBeLessThanOrEqual(1.0001);
+      expect(d.meanAbsLsb).toBeLessThan(0.02);
+      const { agreement } = logitsAgreement(model, fixed, reference, 8);
+      expect(agreement).toBeGreaterThanOrEqual(7 / 8);
+    });
+  }
 
   it('names the layer and what is unsupported', async () => {
     const small = prepared('small_model');

@@ -11,7 +11,8 @@
  *   exactly as the QAT model's frozen-BN forward does (w·γ/√(σ²+ε), float32); a fused add becomes the
  *   op's second input rescaled to the output scale; a fused ReLU/ReLU6 is the output clamp.
  * - FloatFunctional add → integer add with both inputs rescaled (a 1-channel input broadcast over the
- *   channels is expanded first by an exact 1×1 conv); mul_scalar by a positive constant → requantize.
+ *   channels is expanded first by an exact 1×1 conv); cat (channels) → inputs requantized to the output's
+ *   qparams, then concat; mul_scalar by a positive constant → requantize.
  * - MaxPool2d → integer max pooling (same qparams); AvgPool2d / AdaptiveAvgPool2d (evenly divisible) →
  *   integer average pooling requantized to its output qparams; a standalone BatchNorm2d → a depthwise
  *   1×1 conv; ReLU/ReLU6 → the producer's clamp when it has no other user, else a requantize by 1
@@ -599,7 +600,20 @@ class Converter {
       this.noteRange(scaled, out);
       return { kind: 'int', name: scaled };
     }
-    this.fail(node, `FloatFunctional.${method} has no integer op in this executor (supported: add, mul_scalar)`);
+    if (method === 'cat') {
+      const list = node.args[0];
+      const dim = node.args[1] ?? 0;
+      if (!Array.isArray(list) || list.length < 2) this.fail(node, 'cat needs a list of at least two tensors');
+      const values = await this.applyInputFakeQuant(node, module, list as Argument[]);
+      const names = values.map((v, i) => this.valueAsInt(node, v, (list as Argument[])[i], `input ${i}`));
+      const rank = this.info(names[0]).shape.length + 1;
+      if (dim !== 1 && dim !== 1 - rank) this.fail(node, `cat along dim ${String(dim)}: only the channel dim (1) is supported`);
+      // Each input is rescaled to the output's qparams (one rounding, as fake quantizing the cat), then copied.
+      const rescaled = names.map((n, i) => (sameQParams(this.info(n), out) ? n : this.b.requantize(this.nameFor(node, `input_requant${i}`), n, out)));
+      const name = this.b.concat(this.nameFor(node), rescaled);
+      return { kind: 'int', name };
+    }
+    this.fail(node, `FloatFunctional.${method} has no integer op in this executor (supported: add, cat, mul_scalar)`);
   }
 
   /** A [1, H, W] value repeated over C channels by an exact 1×1 conv (weight 1, M = 1). */

@@ -2,13 +2,14 @@
  * Runs an IntegerModel on the CPU references (the living definition, and the fallback without WebGPU).
  * Values are host arrays in PyTorch's layout (NCHW, or [N, C]); integers in the storage domain.
  */
+import { concatCpu } from './cpu/concat';
 import { conv2dIntCpu } from './cpu/conv2d_int';
 import { intAddCpu } from './cpu/int_add';
 import { avgPool2dIntCpu, maxPool2dIntCpu } from './cpu/int_pool';
 import { dequantizeCpu, quantizeCpu } from './cpu/quantize';
 import { requantizeCpu } from './cpu/requantize';
 import type { IntegerModel } from './model';
-import { addSpec, avgPoolSpec, conv2dSpec, dequantizeSpec, maxPoolSpec, quantizeSpec, requantizeSpec, SpecContext, validateIntegerModel } from './specs';
+import { addSpec, avgPoolSpec, concatSpec, conv2dSpec, dequantizeSpec, maxPoolSpec, quantizeSpec, requantizeSpec, SpecContext, validateIntegerModel } from './specs';
 
 export type HostValue = Int32Array | Float32Array;
 
@@ -72,6 +73,9 @@ export function runIntegerModelCpu(model: IntegerModel, inputs: Record<string, A
         break;
       case 'flatten':
         y = x;
+        break;
+      case 'concat':
+        y = concatCpu(concatSpec(ctx, op), op.inputs.map(get));
         break;
     }
     values.set(op.output, y);

@@ -126,7 +126,12 @@ export interface FlattenOp extends OpBase {
   kind: 'flatten';
 }
 
-export type IntegerOp = QuantizeOp | DequantizeOp | Conv2dOp | LinearOp | AddOp | MaxPool2dOp | AvgPool2dOp | RequantizeOp | FlattenOp;
+/** inputs concatenated along channels (dim 1); they share the output's dtype, scale and zero point. */
+export interface ConcatOp extends OpBase {
+  kind: 'concat';
+}
+
+export type IntegerOp = QuantizeOp | DequantizeOp | Conv2dOp | LinearOp | AddOp | MaxPool2dOp | AvgPool2dOp | RequantizeOp | FlattenOp | ConcatOp;
 
 export type IntegerOpKind = IntegerOp['kind'];
 

@@ -99,6 +99,18 @@ export interface AvgPool2dOpSpec extends Pool2dGeometry {
   clamp: Pair;
 }
 
+/**
+ * Concatenation along channels of tensors that share dtype, scale and zero point (conversion rescales
+ * the inputs first): a copy, no arithmetic.
+ */
+export interface ConcatOpSpec {
+  /** Each input's [N, C_k, H, W] (N, H, W equal). */
+  shapes: readonly (readonly [number, number, number, number])[];
+  dtype: ActDType;
+  /** The zero point (padding lanes on the device). */
+  zeroPoint: number;
+}
+
 /** Requantize a tensor (int8/int16/int32 → int8/int16), per channel. */
 export interface RequantizeOpSpec {
   mode: RequantMode;

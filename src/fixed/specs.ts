@@ -10,6 +10,7 @@ import { INTEGER_MODEL_FORMAT, valueMap } from './model';
 import type {
   ActDType,
   AddOpSpec,
+  ConcatOpSpec,
   AvgPool2dOpSpec,
   Conv2dOpSpec,
   DequantizeOpSpec,
@@ -215,6 +216,23 @@ export function requantizeSpec(ctx: SpecContext, op: Extract<IntegerOp, { kind: 
   };
 }
 
+export function concatSpec(ctx: SpecContext, op: Extract<IntegerOp, { kind: 'concat' }>): ConcatOpSpec {
+  const y = ctx.output(op);
+  if (op.inputs.length < 2) fail(op, `needs at least two inputs, has ${op.inputs.length}`);
+  const dtype = ctx.actDtype(op, y);
+  const shapes = op.inputs.map((_, k) => {
+    const x = ctx.input(op, k);
+    if (x.dtype !== y.dtype || ctx.zeroPoint(x) !== ctx.zeroPoint(y) || (x.scale ?? []).join() !== (y.scale ?? []).join()) {
+      fail(op, `input "${x.name}" has other qparams than the output "${y.name}" (requantize it first)`);
+    }
+    if (x.shape.length !== y.shape.length || x.shape.slice(1).join() !== y.shape.slice(1).join()) {
+      fail(op, `input "${x.name}" [${x.shape.join(', ')}] does not concatenate with [${y.shape.join(', ')}] along channels`);
+    }
+    return nchw(x.shape, ctx.batch);
+  });
+  return { shapes, dtype, zeroPoint: ctx.zeroPoint(y) };
+}
+
 export function quantizeSpec(ctx: SpecContext, op: Extract<IntegerOp, { kind: 'quantize' }>): QuantizeOpSpec {
   const x = ctx.input(op, 0);
   const y = ctx.output(op);
@@ -245,6 +263,11 @@ export function inferOutputShape(ctx: SpecContext, op: IntegerOp): number[] {
     case 'flatten': {
       const x = ctx.input(op, 0);
       return [x.shape.reduce((a, b) => a * b, 1)];
+    }
+    case 'concat': {
+      const s = concatSpec(ctx, op);
+      const x = ctx.input(op, 0);
+      return [s.shapes.reduce((a, sh) => a + sh[1], 0), ...x.shape.slice(1)];
     }
     case 'conv2d': {
       const s = conv2dSpec(ctx, op);

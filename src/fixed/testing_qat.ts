@@ -219,6 +219,19 @@ export async function runQatReference(gm: GraphModule, inputs: Act[], observe: O
         const per = big.data.length / big.shape[0];
         const sum = big.data.map((v, i) => v + small.data[Math.floor(i / per) * inner + ((i % per) % inner)]);
         out = await fakeQuant(ofq, { data: sum, shape: big.shape }, observe);
+      } else if (m instanceof nn.FloatFunctional && node.method === 'cat') {
+        const parts = (node.args[0] as Argument[]).map(get);
+        const [n, , ...rest] = parts[0].shape;
+        const inner = rest.reduce((a, b) => a * b, 1);
+        const channels = parts.reduce((a, p) => a + p.shape[1], 0);
+        const data = new Float64Array(n * channels * inner);
+        let offset = 0;
+        for (const p of parts) {
+          const c = p.shape[1];
+          for (let b = 0; b < n; b++) data.set(p.data.subarray(b * c * inner, (b + 1) * c * inner), (b * channels + offset) * inner);
+          offset += c;
+        }
+        out = await fakeQuant(ofq, { data, shape: [n, channels, ...rest] }, observe);
       } else if (m instanceof nn.ReLU || m instanceof nn.ReLU6) out = relu(get(node.args[0]), m instanceof nn.ReLU6);
       else if (m instanceof nn.MaxPool2d) out = pool(get(node.args[0]), m.kernel_size, m.stride, m.padding, 'max');
       else if (m instanceof nn.AvgPool2d) out = await fakeQuant(ofq, pool(get(node.args[0]), m.kernel_size, m.stride, m.padding, 'avg'), observe);

@@ -19,7 +19,7 @@ describe('protobuf writer', () => {
 });
 
 describe('ONNX export, run by onnxruntime-node', () => {
-  for (const id of ['reference_cnn', 'residual', 'add_net', 'int16'] as const) {
+  for (const id of ['reference_cnn', 'residual', 'add_net', 'int16', 'cat_net'] as const) {
     it(`${id}: 'integer' style reproduces every integer of our float-requant mode`, async () => {
       const { model } = await convertedExample(id, 'float');
       const r = await compareWithOrt(model, testImages(IMAGES).images, { style: 'integer' });

@@ -242,6 +242,9 @@ export function exportOnnx(model: IntegerModel, options: OnnxExportOptions = {})
     flatten(op) {
       g.node('Flatten', op.name, [op.inputs[0]], [op.output], { axis: 1 });
     },
+    concat(op) {
+      g.node('Concat', op.name, [...op.inputs], [op.output], { axis: 1 });
+    },
   };
 
   interface ActivationPart {

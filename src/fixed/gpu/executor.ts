@@ -14,6 +14,7 @@ import type { Conv2dOpSpec } from '../ops';
 import {
   addSpec,
   avgPoolSpec,
+  concatSpec,
   conv2dSpec,
   dequantizeSpec,
   maxPoolSpec,
@@ -22,6 +23,7 @@ import {
   SpecContext,
   validateIntegerModel,
 } from '../specs';
+import { concatGpu } from './concat';
 import { conv2dIntGpu, prepareConv2d, type PreparedConv2d } from './conv2d_int';
 import { intAddGpu } from './int_add';
 import { avgPool2dIntGpu, avgPoolTable, maxPool2dIntGpu } from './int_pool';
@@ -132,6 +134,12 @@ export class IntegerExecutor {
           outShape = input;
           break;
         }
+        case 'concat':
+          for (const name of op.inputs) {
+            const v = ctx.values.get(name)!;
+            if (this.deviceShapes.get(name)!.join() !== chw(v.shape).join()) fail(op, `input "${name}" is a flattened value; concatenate before the flatten`);
+          }
+          break;
         case 'quantize':
         case 'max_pool2d':
           break;
@@ -223,6 +231,9 @@ export class IntegerExecutor {
           }
           case 'flatten':
             y = x.view(x.shape);
+            break;
+          case 'concat':
+            y = concatGpu(concatSpec(ctx, op), op.inputs.map(get));
             break;
         }
         live.set(op.output, y);
