@@ -41,8 +41,25 @@ export default class CatNet extends nn.Module {
 export default defineConfig({ qat: { qconfig_setter: [default_qat_qconfig_setter] } });`,
 };
 
+/** The reference CNN with affine quint8 activations (zero points ≠ 0), int8 per-channel weights, int32 output. */
+export const AFFINE_CNN = {
+  'model.ts': '',
+  'qconfig.ts': `import { defineConfig, QConfig, FakeQuantize, MovingAverageMinMaxObserver, MovingAveragePerChannelMinMaxObserver, quint8, qint8 } from "horizon_plugin_pytorch/quantization";
+const act = FakeQuantize.with_args({ observer: MovingAverageMinMaxObserver, dtype: quint8, qscheme: "per_tensor_affine" });
+const weight = FakeQuantize.with_args({ observer: MovingAveragePerChannelMinMaxObserver, dtype: qint8, qscheme: "per_channel_symmetric", ch_axis: 0 });
+export default defineConfig({ qat: { set_qconfig(model) {
+  model.qconfig = QConfig({ output: act, weight });
+  model.classifier.qconfig = QConfig({ output: null, weight });
+} } });`,
+};
+
+const SOURCES: Record<string, { 'model.ts': string; 'qconfig.ts': string }> = {
+  cat_net: CAT_NET,
+  affine_cnn: { ...AFFINE_CNN, 'model.ts': findExample('reference_cnn')!.files['model.ts'] },
+};
+
 export async function calibratedExample(id: string, seed = 1): Promise<PreparedModel> {
-  const r = evaluate(id === 'cat_net' ? CAT_NET : findExample(id)!.files);
+  const r = evaluate(SOURCES[id] ?? findExample(id)!.files);
   if (!r.ok) throw new Error(`${id}: ${JSON.stringify(r.diagnostics)}`);
   const m = prepareStageModel(r.program, 'qat');
   m.eval();
@@ -54,7 +71,7 @@ export async function calibratedExample(id: string, seed = 1): Promise<PreparedM
 
 const calibrated = new Map<string, Promise<PreparedModel>>();
 
-/** Converted (the calibrated model is made once per example and seed in a test file; treat it as read-only). 'cat_net' is CAT_NET. */
+/** Converted (the calibrated model is made once per example and seed in a test file; treat it as read-only). 'cat_net' is CAT_NET, 'affine_cnn' AFFINE_CNN. */
 export async function convertedExample(id: string, mode: RequantMode = 'multiplier', seed = 1): Promise<ConvertResult & { qat: PreparedModel }> {
   const key = `${id}/${seed}`;
   if (!calibrated.has(key)) calibrated.set(key, calibratedExample(id, seed));

@@ -180,6 +180,27 @@ describe('convert', () => {
     });
   }
 
+  for (const mode of REQUANT_MODES) {
+    it(`affine quint8 activations (${mode}): zero points ≠ 0 stored shifted, within 1 LSB of fake quant`, async () => {
+      const { model, qat } = await convertedExample('affine_cnn', mode);
+      const conv1 = model.values.find((v) => v.name === 'conv1')!;
+      expect(conv1.qdtype).toBe('quint8');
+      const quant = model.values.find((v) => v.name === 'quant')!;
+      // The input image is centred: its zero point is well inside (0, 255), stored shifted by −128.
+      expect(quant.zeroPoint! + 128).toBeGreaterThan(10);
+      expect(quant.zeroPoint! + 128).toBeLessThan(250);
+      const x = images(8);
+      const reference = await runQatReference(qat, [x]);
+      const fixed = runIntegerModelCpu(model, { x: Float32Array.from(x.data) });
+      for (const layer of ['quant', 'conv1', 'pool1', 'conv2', 'pool2']) {
+        const d = compareToReference(fixed.get(layer)!, reference.get(layer)!.data, model.values.find((v) => v.name === layer)!);
+        expect(d.maxLsb, layer).toBeLessThanOrEqual(1.0001);
+        expect(d.meanAbsLsb, layer).toBeLessThan(0.05);
+      }
+      expect(logitsAgreement(model, fixed, reference, 8).agreement).toBe(1);
+    });
+  }
+
   it('names the layer and what is unsupported', async () => {
     const small = prepared('small_model');
     await expect(convert(small, { input_shapes: [[1, 28, 28]] })).rejects.toThrow(/layernorm.*LayerNorm has no integer op/);

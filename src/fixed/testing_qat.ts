@@ -14,7 +14,7 @@ import { FusedConv2d, FusedLinear } from '../nn/fused';
 import { ReLU6 } from '../nn/activation';
 import { FakeQuantizeBase } from '../quant/fake_quantize';
 import { isQatModule } from '../quant/qat_modules';
-import { QRANGE } from '../quant/types';
+import { isSymmetric } from '../quant/types';
 import { FixedScaleObserver } from '../quant/observer_fixed';
 import { readFakeQuantParams } from './convert';
 import { roundHalfEven } from './requant';
@@ -251,19 +251,21 @@ export async function runQatReference(gm: GraphModule, inputs: Act[], observe: O
 
 /**
  * Calibration in plain TypeScript: min/max of each fake quantizer's input over the given batches, then
- * symmetric scales (s = max|x| / ((qmax − qmin)/2), per channel for weights), written into the model.
+ * its scale and zero point by its qscheme (symmetric s = max|x| / ((qmax − qmin)/2); affine
+ * s = (max − min)/(qmax − qmin), z = qmin − round(min/s)), per channel for weights, written into the model.
  */
 export async function calibrateReference(gm: GraphModule, batches: Act[][]): Promise<void> {
-  const stats = new Map<FakeQuantizeBase, { amax: Float64Array }>();
+  const stats = new Map<FakeQuantizeBase, { min: Float64Array; max: Float64Array }>();
   const observe: Observe = (fq, x) => {
     const p = fq.is_per_channel;
     const channels = p ? x.shape[1] : 1;
     const inner = x.data.length / (x.shape[0] * x.shape[1]);
     let s = stats.get(fq);
-    if (!s) stats.set(fq, (s = { amax: new Float64Array(channels) }));
+    if (!s) stats.set(fq, (s = { min: new Float64Array(channels), max: new Float64Array(channels) }));
     for (let i = 0; i < x.data.length; i++) {
       const c = p ? Math.floor(i / inner) % channels : 0;
-      s.amax[c] = Math.max(s.amax[c], Math.abs(x.data[i]));
+      s.min[c] = Math.min(s.min[c], x.data[i]);
+      s.max[c] = Math.max(s.max[c], x.data[i]);
     }
   };
   for (const batch of batches) await runQatReference(gm, batch, observe);
@@ -272,12 +274,28 @@ export async function calibrateReference(gm: GraphModule, batches: Act[][]): Pro
     if (!(m instanceof FakeQuantizeBase)) continue;
     const s = stats.get(m);
     if (!s) continue;
-    const [qmin, qmax] = QRANGE[m.dtype];
+    const [qmin, qmax] = [m.quant_min, m.quant_max];
     const obs = m.activation_post_process;
     const fixed = obs instanceof FixedScaleObserver ? (await obs.scale.read())[0] : null;
-    const scale = Array.from(s.amax, (a) => Math.fround(fixed ?? Math.max(a / ((qmax - qmin) / 2), 1.1920928955078125e-7)));
+    const eps = 1.1920928955078125e-7;
+    const scale: number[] = [];
+    const zero: number[] = [];
+    for (let c = 0; c < s.min.length; c++) {
+      if (fixed !== null) {
+        scale.push(Math.fround(fixed));
+        zero.push(0);
+      } else if (isSymmetric(m.qscheme)) {
+        scale.push(Math.fround(Math.max(Math.max(-s.min[c], s.max[c]) / ((qmax - qmin) / 2), eps)));
+        zero.push(m.dtype === 'quint8' ? 128 : 0);
+      } else {
+        // Affine: the range includes 0; z = qmin − round(min/s), as PyTorch's _calculate_qparams.
+        const sc = Math.fround(Math.max((s.max[c] - s.min[c]) / (qmax - qmin), eps));
+        scale.push(sc);
+        zero.push(Math.min(qmax, Math.max(qmin, qmin - Math.round(s.min[c] / sc))));
+      }
+    }
     state[`${path}.scale`] = scale;
-    state[`${path}.zero_point`] = scale.map(() => (m.dtype === 'quint8' ? 128 : 0));
+    state[`${path}.zero_point`] = zero;
   }
   gm.load_state_dict(state, false);
 }

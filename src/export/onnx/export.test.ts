@@ -19,7 +19,7 @@ describe('protobuf writer', () => {
 });
 
 describe('ONNX export, run by onnxruntime-node', () => {
-  for (const id of ['reference_cnn', 'residual', 'add_net', 'int16', 'cat_net'] as const) {
+  for (const id of ['reference_cnn', 'residual', 'add_net', 'int16', 'cat_net', 'affine_cnn'] as const) {
     it(`${id}: 'integer' style reproduces every integer of our float-requant mode`, async () => {
       const { model } = await convertedExample(id, 'float');
       const r = await compareWithOrt(model, testImages(IMAGES).images, { style: 'integer' });
@@ -29,7 +29,7 @@ describe('ONNX export, run by onnxruntime-node', () => {
     });
   }
 
-  for (const id of ['reference_cnn', 'freeze_backbone'] as const) {
+  for (const id of ['reference_cnn', 'freeze_backbone', 'affine_cnn'] as const) {
     it(`${id}: 'qoperator' style (QLinearConv, QuantizeLinear, ...) within 1 LSB, argmax equal`, async () => {
       const { model } = await convertedExample(id, 'float');
       const r = await compareWithOrt(model, testImages(IMAGES).images, { style: 'qoperator' });
