@@ -94,8 +94,9 @@ describe('calibration stage', () => {
     expect(again.result.test.loss).toBeCloseTo(test.loss, 6);
     again.model.dispose();
     model.dispose();
-    // The stage, the readbacks and both models leave nothing behind.
-    expect(liveTensorCount()).toBe(tensorsBefore);
+    // The stage, the readbacks and both models leave nothing behind but the QAT conv+BN's cached unit
+    // statistics (made once per channel count: 16 and 32).
+    expect(liveTensorCount()).toBeLessThanOrEqual(tensorsBefore + 2);
   });
 
   it('measures the fake-quant accuracy when asked, ending in VALIDATION', async () => {
