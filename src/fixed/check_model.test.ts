@@ -5,7 +5,7 @@ import { prepareStageModel } from '../dsl/stage';
 import { convertedExample } from '../export/testing_models';
 import { IntegerModelBuilder, quantizeWeights } from './builder';
 import { check_model } from './check_model';
-import { getMarch, March, MARCH_PROFILES } from './march';
+import { get_march, getMarch, March, MARCH_PROFILES, set_march } from './march';
 
 describe('march profiles', () => {
   it('has an int8-only profile and an int8/int16 profile under Horizon\'s names', () => {
@@ -14,6 +14,10 @@ describe('march profiles', () => {
     expect(MARCH_PROFILES.bayes.activationDtypes).toEqual(['int8', 'int16']);
     expect(getMarch('BAYES').name).toBe('bayes');
     expect(() => getMarch('nash')).toThrow(/unknown march "nash".*'bernoulli2' or 'bayes'/);
+    expect(get_march()).toBe('bayes');
+    set_march(March.BERNOULLI2);
+    expect(get_march()).toBe('bernoulli2');
+    set_march('bayes');
   });
 });
 

@@ -13,7 +13,7 @@ import * as nn from '../nn/index';
 import { moduleKind } from '../quant/op_kinds';
 import { accumulatorBound } from './accumulator';
 import { convert, ConvertError, type ConvertOptions, type ConvertResult } from './convert';
-import { getMarch, type MarchName, type MarchProfile } from './march';
+import { get_march, getMarch, type MarchName, type MarchProfile } from './march';
 import type { Conv2dOp, IntValueInfo, IntegerModel, IntegerOp, LinearOp } from './model';
 import { paddedChannels } from './layout';
 import type { RequantParams } from './requant';
@@ -262,7 +262,7 @@ function isConvertResult(x: unknown): x is ConvertResult {
   return !!x && typeof x === 'object' && 'model' in x && 'nodes' in x;
 }
 
-export async function check_model(model: GraphModule | IntegerModel | ConvertResult, march: MarchName | string = 'bayes', options: ConvertOptions = {}): Promise<CheckReport> {
+export async function check_model(model: GraphModule | IntegerModel | ConvertResult, march: MarchName | string = get_march(), options: ConvertOptions = {}): Promise<CheckReport> {
   const p = getMarch(march);
   let violations: CheckViolation[] = [];
   let integer: IntegerModel | null = null;

@@ -86,3 +86,14 @@ export function getMarch(march: MarchName | string): MarchProfile {
   if (!p) throw new Error(`check_model: unknown march "${march}" (use ${Object.keys(MARCH_PROFILES).map((m) => `'${m}'`).join(' or ')})`);
   return p;
 }
+
+let current: MarchName = 'bayes';
+
+/** As horizon_plugin_pytorch.march.set_march: the target check_model uses when none is given. */
+export function set_march(march: MarchName | string): void {
+  current = getMarch(march).name;
+}
+
+export function get_march(): MarchName {
+  return current;
+}
