@@ -1,5 +1,10 @@
-// Takes the README's screenshot of the real page: builds nothing, serves dist/ with `vite preview` on
-// 127.0.0.1:4174, waits for the adapter, the editor and the dataset, and writes docs/screenshot.png.
+// Takes the README's screenshots of the real page: serves dist/ with `vite preview` on 127.0.0.1:4174,
+// runs the journey on a small subset through window.qatPlayground, and writes docs/*.png:
+//   screenshot.png  every stage done, the accuracy of each model side by side
+//   training.png    QAT running: progress, images/s, ETA, live charts
+//   graph.png       the fused and prepared model with dtypes on the edges
+//   layers.png      the per-layer table after fixed-point evaluation
+//   errors.png      a syntax error as a marker and a message
 // Usage: npm run build && node e2e/take-screenshots.mjs
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -9,6 +14,11 @@ const PORT = 4174;
 const server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], {
   stdio: 'ignore',
 });
+const shot = async (page, name) => {
+  await page.waitForTimeout(700);
+  await page.screenshot({ path: `docs/${name}.png` });
+  console.log(`wrote docs/${name}.png`);
+};
 try {
   const url = `http://127.0.0.1:${PORT}/`;
   for (let i = 0; ; i++) {
@@ -29,11 +39,41 @@ try {
   await page.waitForSelector('[data-testid="gpu.status"][data-state="ready"]');
   await page.waitForSelector('[data-testid="editor.surface"][data-state="ready"]');
   await page.waitForSelector('[data-testid="dataset.status"][data-state="ready"]', { timeout: 60_000 });
-  await page.waitForTimeout(1000);
   mkdirSync('docs', { recursive: true });
-  await page.screenshot({ path: 'docs/screenshot.png' });
+
+  await page.evaluate(() => window.qatPlayground.setSettings({ trainSubset: 2048, testSubset: 1000 }));
+  await page.evaluate(() => window.qatPlayground.run('float', { epochs: 2 }));
+  await page.evaluate(() => window.qatPlayground.run('calibration', { calibrationBatches: 10 }));
+
+  // QAT while it trains.
+  await page.getByTestId('results.tab.training').click();
+  const qat = page.evaluate(() => window.qatPlayground.run('qat', { epochs: 1 }));
+  await page.waitForFunction(() => (window.qatPlayground.state().stages.qat.fraction ?? 0) > 0.45, null, { timeout: 240_000 });
+  await page.getByTestId('stage.qat').scrollIntoViewIfNeeded();
+  await shot(page, 'training');
+  await qat;
+
+  for (const stage of ['convert', 'fixed', 'check', 'compile']) await page.evaluate((s) => window.qatPlayground.run(s), stage);
+
+  await page.getByTestId('results.tab.accuracy').click();
+  await page.locator('.side-panel').evaluate((el) => el.scrollTo(0, 0));
+  await shot(page, 'screenshot');
+
+  await page.getByTestId('results.tab.layers').click();
+  await page.getByTestId('results').scrollIntoViewIfNeeded();
+  await shot(page, 'layers');
+
+  await page.getByTestId('results.tab.graph').click();
+  await page.getByTestId('results').scrollIntoViewIfNeeded();
+  await shot(page, 'graph');
+
+  const model = await page.evaluate(() => window.qatPlayground.getSource('model.ts'));
+  await page.evaluate((text) => window.qatPlayground.setSource('model.ts', text.replace('x = torch.flatten(x, 1);', 'x = torch.flatten(x, 1;')), model);
+  await page.evaluate(() => window.qatPlayground.checkCode());
+  await page.locator('.side-panel').evaluate((el) => el.scrollTo(0, 0));
+  await shot(page, 'errors');
+  await page.evaluate((text) => window.qatPlayground.setSource('model.ts', text), model);
   await browser.close();
-  console.log('wrote docs/screenshot.png');
 } finally {
   server.kill();
 }

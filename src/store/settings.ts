@@ -34,8 +34,15 @@ export interface ConvertSettings {
 }
 
 export interface CheckSettings {
-  /** Target profile of check_model. */
-  march: string;
+  /** Target profile of check_model: 'bayes' (int8/int16) or 'bernoulli2' (int8 only). */
+  march: 'bayes' | 'bernoulli2';
+}
+
+export interface CompileSettings {
+  /** ONNX with QLinearConv/QLinearMatMul ('qoperator') or ConvInteger/MatMulInteger ('integer'). */
+  onnxStyle: 'qoperator' | 'integer';
+  /** Weights inside the PyTorch script instead of a JSON file beside it. */
+  embedWeights: boolean;
 }
 
 export interface SettingGroups {
@@ -45,15 +52,16 @@ export interface SettingGroups {
   qat: TrainStageSettings;
   convert: ConvertSettings;
   check: CheckSettings;
+  compile: CompileSettings;
 }
 
 export type SettingGroup = keyof SettingGroups;
-export const SETTING_GROUPS: readonly SettingGroup[] = ['data', 'float', 'calibration', 'qat', 'convert', 'check'];
+export const SETTING_GROUPS: readonly SettingGroup[] = ['data', 'float', 'calibration', 'qat', 'convert', 'check', 'compile'];
 
 export type SettingsOverrides = { [G in SettingGroup]: Partial<SettingGroups[G]> };
 
 /** A flat settings object as `run(stage, settings)` and `setSettings` take it. */
-export type FlatSettings = Partial<DataSettings & TrainStageSettings & CalibrationSettings & ConvertSettings & CheckSettings>;
+export type FlatSettings = Partial<DataSettings & TrainStageSettings & CalibrationSettings & ConvertSettings & CheckSettings & CompileSettings>;
 
 export const DEFAULT_DATA: DataSettings = { trainSubset: 0, testSubset: 0, seed: 0 };
 
@@ -81,12 +89,13 @@ const DEFAULTS: SettingGroups = {
   calibration: { calibrationBatches: 100, batchSize: 64 },
   qat: DEFAULT_QAT,
   convert: { requantMode: 'multiplier', from: 'qat' },
-  check: { march: 'int8_int16' },
+  check: { march: 'bayes' },
+  compile: { onnxStyle: 'qoperator', embedWeights: false },
 };
 export const DEFAULT_GROUPS: Readonly<SettingGroups> = Object.freeze(DEFAULTS);
 
 export function emptyOverrides(): SettingsOverrides {
-  return { data: {}, float: {}, calibration: {}, qat: {}, convert: {}, check: {} };
+  return { data: {}, float: {}, calibration: {}, qat: {}, convert: {}, check: {}, compile: {} };
 }
 
 /** The group a stage's own settings live in (stages without settings of their own use only `data`). */
@@ -97,9 +106,8 @@ export function stageGroup(stage: StageName): Exclude<SettingGroup, 'data'> | nu
     case 'qat':
     case 'convert':
     case 'check':
-      return stage;
     case 'compile':
-      return 'check';
+      return stage;
     default:
       return null;
   }
@@ -115,7 +123,7 @@ const oneOf = (...options: string[]): Check => (v) =>
   typeof v === 'string' && options.includes(v) ? null : `one of ${options.map((o) => `'${o}'`).join(', ')}`;
 const milestones: Check = (v) =>
   Array.isArray(v) && v.every((m, i) => Number.isInteger(m) && m > 0 && (i === 0 || m > v[i - 1])) ? null : 'increasing positive integers';
-const name: Check = (v) => (typeof v === 'string' && /^[\w.-]{1,40}$/.test(v) ? null : 'a profile name');
+const bool: Check = (v) => (typeof v === 'boolean' ? null : 'true or false');
 
 const TRAIN_CHECKS: { [K in keyof TrainStageSettings]: Check } = {
   epochs: count(1),
@@ -137,7 +145,8 @@ const CHECKS: { [G in SettingGroup]: { [K in keyof SettingGroups[G]]: Check } } 
   calibration: { calibrationBatches: count(1), batchSize: count(1) },
   qat: TRAIN_CHECKS,
   convert: { requantMode: oneOf('multiplier', 'float'), from: oneOf('qat', 'calibration') },
-  check: { march: name },
+  check: { march: oneOf('bayes', 'bernoulli2') },
+  compile: { onnxStyle: oneOf('qoperator', 'integer'), embedWeights: bool },
 };
 
 /** Checks one group's patch; returns the problems (empty when every key is known and good). */

@@ -122,8 +122,10 @@ export function stageKey(stage: StageName, inputs: KeyInputs): string {
       parts.push(settings.data.testSubset ?? 0);
       break;
     case 'check':
-    case 'compile':
       parts.push(settings.check);
+      break;
+    case 'compile':
+      parts.push(settings.check, settings.compile);
       break;
   }
   for (const up of upstreamOf(stage, settings)) parts.push(`${up}=${inputs.runIds[up] ?? '-'}`);

@@ -88,12 +88,17 @@ export function CheckView() {
       {checkResult ? (
         <div data-testid="check.model">
           <p className={checkResult.passed ? 'ok-text' : 'error-text'}>
-            {checkResult.passed ? `Passes the ${checkResult.march} profile.` : `${checkResult.violations.length} violations of the ${checkResult.march} profile:`}
+            {checkResult.passed
+              ? `Passes the ${checkResult.march} profile`
+              : `${checkResult.summary.errors} error${checkResult.summary.errors === 1 ? '' : 's'} for the ${checkResult.march} profile`}
+            {` · ${checkResult.summary.ops} ops, ${checkResult.summary.macs.toLocaleString('en-US')} MACs per image, ${checkResult.summary.weight_bytes.toLocaleString('en-US')} weight bytes`}
+            {checkResult.summary.warnings ? ` · ${checkResult.summary.warnings} warnings` : ''}
           </p>
           <ul className="issues">
             {checkResult.violations.map((v, i) => (
               <li key={i}>
-                <span className="mono">{v.layer}</span> — {v.message} <span className="muted">Fix: {v.fix}</span>
+                <span className={v.severity === 'error' ? 'error-text' : 'muted'}>{v.severity}</span> <span className="mono">{v.layer}</span> ({v.op}) — {v.message}{' '}
+                <span className="muted">Fix: {v.fix}</span>
               </li>
             ))}
           </ul>

@@ -69,7 +69,7 @@ export function LayerTable() {
                 <td className="small observer" title={row.observer}>
                   {row.observer}
                 </td>
-                <td className="num">{row.sqnr === null ? '–' : `${row.sqnr.toFixed(1)} dB`}</td>
+                <td className="num">{row.sqnr === null ? '–' : Number.isFinite(row.sqnr) ? `${row.sqnr.toFixed(1)} dB` : '∞'}</td>
                 <td className="num">{row.maxLsb === null ? '–' : row.maxLsb}</td>
               </tr>
             ))}

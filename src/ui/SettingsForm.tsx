@@ -34,7 +34,7 @@ function Field({ group, field, value, fromQconfig, overridden }: { group: Settin
   return (
     <label className={`field${overridden ? ' field-set' : ''}`} title={`${field.help} (${source})`}>
       <span className="field-label">{field.label}</span>
-      {field.kind === 'select' ? (
+      {field.kind === 'select' || field.kind === 'bool' ? (
         <select data-testid={id} value={formatFieldValue(value)} onChange={(e) => apply(e.target.value)}>
           {field.options!.map((o) => (
             <option key={o} value={o}>

@@ -1,7 +1,7 @@
 /** The settings forms: which fields each group shows, how they are typed, and their help text. */
 import type { SettingGroup } from '../store/settings';
 
-export type FieldKind = 'int' | 'number' | 'select' | 'list';
+export type FieldKind = 'int' | 'number' | 'select' | 'list' | 'bool';
 
 export interface SettingField {
   key: string;
@@ -47,7 +47,13 @@ export const SETTING_FIELDS: Record<SettingGroup, SettingField[]> = {
       help: 'Integer multiplier and shift (a chip, gemmlowp) or float32 rounding (PyTorch qnnpack, ONNX Runtime).',
     },
   ],
-  check: [{ key: 'march', label: 'target', kind: 'select', options: ['int8', 'int8_int16'], help: 'check_model target profile.' }],
+  check: [
+    { key: 'march', label: 'march', kind: 'select', options: ['bayes', 'bernoulli2'], help: 'check_model target: BAYES (int8/int16) or BERNOULLI2 (int8 only).' },
+  ],
+  compile: [
+    { key: 'onnxStyle', label: 'ONNX style', kind: 'select', options: ['qoperator', 'integer'], help: 'QLinearConv/QLinearMatMul, or ConvInteger/MatMulInteger with explicit requantization.' },
+    { key: 'embedWeights', label: 'weights in script', kind: 'bool', options: ['false', 'true'], help: 'Put the weights inside the PyTorch script instead of a JSON file beside it.' },
+  ],
 };
 
 /** Parses what was typed into a field; throws a message for the field. */
@@ -65,6 +71,8 @@ export function parseField(field: SettingField, text: string): unknown {
       return trimmed.split(/[\s,]+/).filter(Boolean).map(Number);
     case 'select':
       return trimmed;
+    case 'bool':
+      return trimmed === 'true';
   }
 }
 

@@ -13,10 +13,10 @@ export const STAGE_AVAILABILITY: Readonly<Record<StageName, Availability>> = {
   calibration: { available: true },
   validation: { available: true },
   qat: { available: true },
-  convert: { available: false, reason: 'fixed-point conversion (src/pipeline/convert.ts) is not in this build yet' },
-  fixed: { available: false, reason: 'fixed-point evaluation (src/pipeline/fixed.ts) is not in this build yet' },
-  check: { available: false, reason: 'check_model (src/pipeline/check.ts) is not in this build yet' },
-  compile: { available: false, reason: 'compile_model and the exporters (src/pipeline/compile.ts) are not in this build yet' },
+  convert: { available: true },
+  fixed: { available: true },
+  check: { available: true },
+  compile: { available: true },
   sensitivity: { available: true },
 };
 

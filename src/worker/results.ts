@@ -80,6 +80,8 @@ export interface LayerQuantization {
 /** Fake quant (or fixed point) against float, per layer. */
 export interface LayerComparison {
   name: string;
+  /** The compared output's dtype (an int32 output's LSB is tiny: its LSB differences are large). */
+  dtype?: string;
   /** Signal-to-quantization-noise ratio in dB against the float model's output of this layer. */
   sqnr?: number;
   /** Largest difference between fake-quant and fixed-point outputs, in units of the output's LSB. */
@@ -142,17 +144,23 @@ export interface ConvertStageResult extends StageResultBase {
   requantMode: 'multiplier' | 'float';
   ops: number;
   layers: LayerQuantization[];
+  /** What conversion wants the user to know (uncalibrated scales, inserted ops). */
+  notes: string[];
 }
 
 export interface FixedStageResult extends StageResultBase {
   accuracy: number;
   test: EvaluationSummary;
   imagesPerSecond: number;
+  /** Where the integer model ran. */
+  backend: 'webgpu' | 'cpu';
   layers: LayerComparison[];
 }
 
 export interface CheckViolation {
+  severity: 'error' | 'warning' | 'info';
   layer: string;
+  op: string;
   rule: string;
   message: string;
   fix: string;
@@ -160,10 +168,12 @@ export interface CheckViolation {
 
 export interface CheckStageResult extends StageResultBase {
   march: string;
-  /** The per-layer table (dtype, scales, zero points, observer, SQNR, LSB difference as known). */
+  /** The per-layer table: each op of the integer model with its dtypes, scale(s) and zero point. */
   layers: LayerRow[];
   violations: CheckViolation[];
   passed: boolean;
+  summary: { ops: number; macs: number; weight_bytes: number; errors: number; warnings: number };
+  /** The check report as text (model_check_result.txt). */
   report: string;
 }
 

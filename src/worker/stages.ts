@@ -9,6 +9,10 @@ import { STAGE_AVAILABILITY, StageUnavailableError } from './availability';
 import type { StageProgress, StageRequest, StageResults } from './results';
 import type { WorkerState } from './state';
 import { runCalibrationStage } from './runners/calibration';
+import { runCheckStage } from './runners/check';
+import { runCompileStage } from './runners/compile';
+import { runConvertStage } from './runners/convert';
+import { runFixedStage } from './runners/fixed';
 import { runFloat } from './runners/float';
 import { runQatStage } from './runners/qat';
 import { runSensitivityStage } from './runners/sensitivity';
@@ -32,6 +36,10 @@ export const STAGE_RUNNERS: StageRunners = {
   calibration: runCalibrationStage,
   validation: runValidationStage,
   qat: runQatStage,
+  convert: runConvertStage,
+  fixed: runFixedStage,
+  check: runCheckStage,
+  compile: runCompileStage,
   sensitivity: runSensitivityStage,
 };
 

