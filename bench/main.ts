@@ -9,8 +9,10 @@ import { copyCase } from './cases/copy';
 import { trainEngineCase } from './cases/train_engine';
 import { trainTfjsCase } from './cases/train_tfjs';
 import { trainRatioCase } from './cases/ratio';
+import { fakeQuantCase, fakeQuantRatioCase } from './cases/fake_quant';
+import { trainQatCase, qatStepRatioCase } from './cases/train_qat';
 
-const CASES: BenchCase[] = [copyCase, trainEngineCase, trainTfjsCase, trainRatioCase];
+const CASES: BenchCase[] = [copyCase, trainEngineCase, trainTfjsCase, trainRatioCase, fakeQuantCase, fakeQuantRatioCase, trainQatCase, qatStepRatioCase];
 
 interface BenchState {
   done: boolean;

@@ -12,7 +12,14 @@ const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : null;
 const TIMEOUT_MS = 30 * 60 * 1000;
 
-const config = { root, base: './', configFile: false, logLevel: 'warn', build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8000 } };
+// keepNames: the DSL and prepare look classes up by name (fused modules), as in the app's vite.config.ts.
+const config = {
+  root,
+  base: './',
+  configFile: false,
+  logLevel: 'warn',
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8000, rolldownOptions: { output: { keepNames: true } } },
+};
 await build(config);
 const server = await preview({ ...config, preview: { host: '127.0.0.1', port: 4188, strictPort: false } });
 const url = server.resolvedUrls.local[0];
