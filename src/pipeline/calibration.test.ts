@@ -131,6 +131,19 @@ describe('calibration stage', () => {
     model.dispose();
   });
 
+  it("a qconfig.ts setup hook that calls model.eval() after set_fake_quantize is caught before any batch", async () => {
+    const qconfig = QCONFIG.replace('calibrationBatches: 4, batchSize: 32 },', 'calibrationBatches: 4, batchSize: 32, setup(model) { model.eval(); } },');
+    const hooked = loadProgram({ 'model.ts': exampleFiles('reference_cnn')['model.ts'], 'qconfig.ts': qconfig });
+    const progress: StageProgress[] = [];
+    const run = runCalibration(hooked, stageContext(data, progress), { float_state_dict: floatState });
+    await expect(run).rejects.toThrow(MisuseError);
+    await expect(runCalibration(hooked, stageContext(data), { float_state_dict: floatState })).rejects.toThrow(
+      /model\.eval\(\) was called after set_fake_quantize: call model\.eval\(\) first, then set_fake_quantize\(model, FakeQuantState\.CALIBRATION\)/,
+    );
+    expect(progress).toEqual([]);
+    hooked.dispose();
+  });
+
   it('stops with StageCancelled when the signal aborts', async () => {
     const controller = new AbortController();
     const ctx = { ...stageContext(data, [], controller.signal), progress: (p: StageProgress) => p.step === 1 && controller.abort() };
