@@ -12,8 +12,10 @@
  *   npx vite-node scripts/export_check.ts -- [--checkpoint artifacts/checkpoints/qat.ckpt] [--test 0]
  *        [--cpu-images 500] [--out artifacts/export] [--sample public/examples/reference_cnn.qatm]
  *
- * The checkpoint is the QAT stage's (scripts/qat_reference.ts writes it). `--quick` instead calibrates a
- * freshly initialised model in plain TypeScript: a check of the script, not of the figures.
+ * The checkpoint is the QAT stage's (scripts/qat_reference.ts writes it). Without it: `--train N` trains
+ * the float model one epoch on N training images and calibrates it (plain TypeScript, 256 images; no QAT),
+ * `--weights file.json` takes float weights (scripts/train_reference.ts's output) and calibrates them the
+ * same way, `--quick` calibrates a freshly initialised model: checks of the script, not the issue's figures.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -35,7 +37,7 @@ const { loadFashionMnist } = await import('../src/pipeline/testing/fashion_mnist
 const { convert } = await import('../src/fixed/convert');
 const { IntegerExecutor } = await import('../src/fixed/gpu/executor');
 const { runIntegerModelCpu } = await import('../src/fixed/executor_cpu');
-const { compareWithOrt } = await import('../src/export/onnx/ort_compare');
+const { compareStylesWithOrt } = await import('../src/export/onnx/ort_compare');
 const { compile_model } = await import('../src/export/compile_model');
 const { QatmRuntime } = await import('../src/export/runtime/index');
 const { calibrateReference } = await import('../src/fixed/testing_qat');
@@ -51,6 +53,8 @@ const cpuImages = Number(arg('cpu-images', '500'));
 const outDir = arg('out', 'artifacts/export');
 const samplePath = arg('sample', '');
 const quick = process.argv.includes('--quick');
+const trainImages = Number(arg('train', '0'));
+const weightsPath = arg('weights', '');
 
 const started = performance.now();
 const clock = () => `[${((performance.now() - started) / 60000).toFixed(1)} min]`;
@@ -68,11 +72,31 @@ const example = findExample('reference_cnn')!;
 const evaluated = evaluateSources(example.files);
 if (!evaluated.ok) throw new Error(evaluated.diagnostics.map((d) => d.message).join('\n'));
 const program = evaluated.program;
-const qat = prepareStageModel(program, 'qat');
-if (quick) {
+let floatState: Map<string, Float32Array | Int32Array> | undefined;
+if (weightsPath) {
+  // scripts/train_reference.ts's file: { weights: { name: { shape, data } } } (its linear layer is `fc`).
+  const { readFileSync } = await import('node:fs');
+  const saved = JSON.parse(readFileSync(weightsPath, 'utf8')) as { weights: Record<string, { shape: number[]; data: number[] }> };
+  floatState = new Map(Object.entries(saved.weights).map(([k, v]) => [k.replace(/^fc\./, 'classifier.'), Float32Array.from(v.data)]));
+  console.log(`float weights: ${weightsPath}`);
+} else if (trainImages > 0) {
+  const { trainFloat } = await import('../src/pipeline/train');
+  const { traceModel } = await import('../src/dsl/index');
+  const floatModel = program.createModel();
+  const traced = traceModel(floatModel, { fuse: false });
+  if (!traced.ok) throw new Error('trace failed');
+  const settings = { trainSubset: trainImages, testSubset: 0, epochs: 1, batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 4e-5, optimizer: 'sgd' as const, schedule: 'constant' as const, stepSize: 1, gamma: 0.1, milestones: [], warmupEpochs: 0, seed: 0 };
+  const r = await trainFloat(traced.graph, { train: data.train, test: test, signal: new AbortController().signal, progress: () => {} }, settings, { logEvery: 50 });
+  console.log(`${clock()} float: 1 epoch on ${trainImages} images, test accuracy ${pct(r.test.accuracy)}`);
+  floatState = new Map();
+  for (const [k, t] of floatModel.state_dict()) floatState.set(k, (await t.read()).slice() as Float32Array | Int32Array);
+  floatModel.dispose();
+}
+const qat = prepareStageModel(program, 'qat', floatState ? { float_state_dict: floatState } : {});
+if (quick || trainImages > 0 || weightsPath) {
   qat.eval();
   await calibrateReference(qat, [[{ data: Float64Array.from(data.train.images.subarray(0, 256 * 784)), shape: [256, 1, 28, 28] }]]);
-  console.log('--quick: untrained model, plain-TypeScript calibration on 256 training images');
+  console.log(`${weightsPath ? 'trained float weights' : trainImages > 0 ? `--train ${trainImages}` : '--quick: untrained model'}, plain-TypeScript calibration on 256 training images (no QAT)`);
 } else {
   if (!existsSync(checkpointPath)) {
     console.error(`${checkpointPath} is missing: run "npx vite-node scripts/qat_reference.ts" first (it saves the QAT checkpoint), or pass --quick`);
@@ -97,9 +121,11 @@ for (const mode of ['multiplier', 'float'] as const) {
 }
 
 let ok = true;
-for (const style of ['qoperator', 'integer'] as const) {
-  for (const mode of ['float', 'multiplier'] as const) {
-    const r = await compareWithOrt(converted[mode].model, images, { style });
+const styles = ['qoperator', 'integer'] as const;
+for (const mode of ['float', 'multiplier'] as const) {
+  const comparisons = await compareStylesWithOrt(converted[mode].model, images, { styles });
+  comparisons.forEach((r, si) => {
+    const style = styles[si];
     const worst = r.values.filter((v) => converted[mode].model.values.find((x) => x.name === v.name)!.dtype !== 'int32');
     const maxLsb = Math.max(...worst.map((v) => v.maxLsb));
     const differing = worst.reduce((a, v) => a + v.differing, 0);
@@ -111,7 +137,7 @@ for (const style of ['qoperator', 'integer'] as const) {
     );
     for (const v of r.values) if (v.differing) console.log(`    ${v.name}: max ${v.maxLsb} LSB, ${v.differing}/${v.count} differ`);
     if (mode === 'float' && (maxLsb > 1 || argmax < 0.999)) ok = false;
-  }
+  });
 }
 
 // The compiled file in the standalone runtime vs the in-page executor.
