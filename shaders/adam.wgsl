@@ -1,18 +1,17 @@
-// One Adam / AdamW step of one parameter, as torch.optim.Adam and AdamW compute it (amsgrad optional):
+// One Adam / AdamW step of one parameter, as torch.optim.Adam and AdamW compute it (amsgrad optional),
+// on vec4s (the padding past the parameter's end is updated too, harmlessly):
 //   AdamW: p = p · (1 - lr · weight_decay);   Adam: g = grad + weight_decay · p
 //   m = β1 · m + (1 - β1) · g;   v = β2 · v + (1 - β2) · g²   (amsgrad: vmax = max(vmax, v), used for v)
 //   p = p - (lr / (1 - β1^t)) · m / (sqrt(v) / sqrt(1 - β2^t) + eps)
 override WG: u32 = 64u;
-// Elements per invocation (SwiftShader pays a fixed cost per invocation).
-override EPI: u32 = 16u;
 
-@group(0) @binding(0) var<storage, read_write> param: array<f32>;
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-@group(0) @binding(2) var<storage, read_write> expAvg: array<f32>;
-@group(0) @binding(3) var<storage, read_write> expAvgSq: array<f32>;
-@group(0) @binding(4) var<storage, read_write> maxExpAvgSq: array<f32>;
+@group(0) @binding(0) var<storage, read_write> param: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> grad: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> expAvg: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> expAvgSq: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> maxExpAvgSq: array<vec4<f32>>;
 struct Params {
-  n: u32,
+  n4: u32,
   stride: u32,
   lr: f32,
   beta1: f32,
@@ -48,9 +47,8 @@ fn element(i: u32) {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let first = (gid.x + gid.y * params.stride) * EPI;
-  let last = min(first + EPI, params.n);
-  for (var i = first; i < last; i++) {
-    element(i);
+  let i = (gid.x + gid.y * params.stride) * 4u;
+  for (var k = i; k < min(i + 4u, params.n4); k++) {
+    element(k);
   }
 }

@@ -13,6 +13,11 @@ struct Params {
 }
 @group(0) @binding(3) var<uniform> params: Params;
 
+// WGSL lets compilers assume values are never NaN, so x != x may fold to false: test the bits.
+fn isNan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let t = gid.x + gid.y * params.stride;
@@ -40,7 +45,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let inside = (u32(iy) < params.H) & (u32(ix) < params.W);
         let index = select(0, iy * i32(params.W) + ix, inside);
         let v = x[inPlane + u32(index)];
-        let take = inside & (!found | (v > best) | (v != v));
+        let take = inside & (!found | (v > best) | isNan(v));
         best = select(best, v, take);
         bestIndex = select(bestIndex, index, take);
         found = found | inside;

@@ -264,14 +264,18 @@ describe('pooling', () => {
   for (const [name, p] of [
     ['2x2 (disjoint windows; the odd height leaves a row uncovered)', { kernel: [2, 2], stride: [2, 2], padding: [0, 0] }],
     ['3x2 stride (3, 2) (disjoint)', { kernel: [3, 2], stride: [3, 2], padding: [0, 0] }],
+    ['2x2 with a NaN and ties', { kernel: [2, 2], stride: [2, 2], padding: [0, 0] }],
+    ['3x3 stride 1 padding 1 with a NaN and ties', { kernel: [3, 3], stride: [1, 1], padding: [1, 1] }],
     ['3x3 stride 2 padding 1 (overlapping)', { kernel: [3, 3], stride: [2, 2], padding: [1, 1] }],
     ['3x2 stride (1, 2)', { kernel: [3, 2], stride: [1, 2], padding: [1, 0] }],
   ] as const) {
     const params = { kernel: [...p.kernel] as [number, number], stride: [...p.stride] as [number, number], padding: [...p.padding] as [number, number] };
     it(`max_pool2d ${name}`, async () => {
-      const x = leaf(xd, xs);
+      // Ties (zeros after a ReLU) go to the first element; a NaN wins its window, as in PyTorch.
+      const data = name.includes('NaN') ? xd.map((v, i) => (i === 9 ? NaN : i % 3 === 0 ? 0 : Math.max(v, 0))) : xd;
+      const x = leaf(data, xs);
       const y = F.max_pool2d(x, params.kernel, { stride: params.stride, padding: params.padding });
-      const ref = maxPoolCpu(xd, xs, params);
+      const ref = maxPoolCpu(data, xs, params);
       expect(y.shape).toEqual(ref.shape);
       expectClose(await y.read(), ref.y, EXACT, 'max_pool2d');
       const gy = testData(y.numel, 30);

@@ -5,7 +5,7 @@
  */
 import adamWgsl from '../../shaders/adam.wgsl?raw';
 import { Tensor, keep } from '../engine/tensor';
-import { launch1d } from '../engine/kernels/launch';
+import { launchVec4 } from '../engine/kernels/launch';
 import { fillInto } from '../engine/kernels/elementwise';
 import { Optimizer, type ParamGroup } from './optimizer';
 
@@ -59,7 +59,7 @@ export class Adam extends Optimizer {
     const biasCorrection1 = 1 - beta1 ** s.step;
     const biasCorrection2 = 1 - beta2 ** s.step;
     const max = s.maxExpAvgSq ?? (this.placeholder ??= keep(new Tensor([4])));
-    launch1d('adam', () => adamWgsl, [param.buffer, grad.buffer, s.expAvg.buffer, s.expAvgSq.buffer, max.buffer], param.numel, (u) =>
+    launchVec4('adam', () => adamWgsl, [param.buffer, grad.buffer, s.expAvg.buffer, s.expAvgSq.buffer, max.buffer], param.numel, (u) =>
       u
         .f32(group.lr, beta1, beta2, this.eps, group.weight_decay)
         .u32(this.decoupled ? 1 : 0, this.amsgrad ? 1 : 0)

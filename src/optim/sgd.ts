@@ -4,7 +4,7 @@
  */
 import sgdWgsl from '../../shaders/sgd.wgsl?raw';
 import { Tensor, keep } from '../engine/tensor';
-import { launch1d } from '../engine/kernels/launch';
+import { launchVec4 } from '../engine/kernels/launch';
 import { Optimizer, type ParamGroup } from './optimizer';
 
 export interface SGDOptions {
@@ -41,7 +41,7 @@ export class SGD extends Optimizer {
       buffer = keep(new Tensor(param.shape));
       this.buffers.set(param, buffer);
     }
-    launch1d('sgd', () => sgdWgsl, [param.buffer, grad.buffer, buffer.buffer], param.numel, (u) =>
+    launchVec4('sgd', () => sgdWgsl, [param.buffer, grad.buffer, buffer.buffer], param.numel, (u) =>
       u.f32(group.lr, this.momentum, this.dampening, group.weight_decay).u32(this.nesterov ? 1 : 0, first ? 1 : 0),
     );
   }

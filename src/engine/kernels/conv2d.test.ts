@@ -32,6 +32,9 @@ const P = (stride: number | [number, number], padding: number | [number, number]
 });
 
 const cases: Case[] = [
+  { name: 'even widths (vec2 weight-gradient kernel), pad 1', x: [2, 3, 6, 8], w: [4, 3, 3, 3], p: P(1, 1, 1, 1) },
+  { name: 'even widths, pad 2, 5x5 kernel', x: [1, 2, 8, 10], w: [3, 2, 5, 5], p: P(1, 2, 1, 1) },
+  { name: 'even widths, no padding', x: [2, 2, 6, 6], w: [2, 2, 3, 3], p: P(1, 0, 1, 1) },
   { name: '3x3 pad 1 (reference CNN conv2, small)', x: [2, 4, 7, 7], w: [6, 4, 3, 3], p: P(1, 1, 1, 1) },
   { name: '1 input channel (conv1)', x: [3, 1, 6, 5], w: [5, 1, 3, 3], p: P(1, 1, 1, 1) },
   { name: 'stride 2, no padding, 1x1 and rectangular input', x: [2, 3, 9, 6], w: [4, 3, 1, 1], p: P(2, 0, 1, 1) },
@@ -46,6 +49,7 @@ const variants: { name: string; setup: () => void }[] = [
   { name: 'auto (row kernels where stride and dilation are 1)', setup: () => {} },
   { name: 'row kernels, tiles 3x2 / dw 2x1u3', setup: () => (setRowTileOverride('fwd', { TM: 3, TN: 2 }), setRowTileOverride('dw', { TM: 2, TC: 1, U: 3 })) },
   { name: 'row kernels, tiles 16x8 / dw 8x2u16', setup: () => (setRowTileOverride('fwd', { TM: 16, TN: 8 }), setRowTileOverride('dw', { TM: 8, TC: 2, U: 16 })) },
+  { name: 'row kernels, dw 3x2u2', setup: () => setRowTileOverride('dw', { TM: 3, TC: 2, U: 2 }) },
   { name: 'row kernels, 3 rows of 4x3', setup: () => setRowTileOverride('fwd', { TR: 3, TM: 4, TN: 3 }) },
   { name: 'implicit GEMM, auto tile', setup: () => setConvPath('gemm') },
   ...[{ TM: 1, TN: 1, U: 1 }, { TM: 4, TN: 2, U: 3 }].map((tile) => ({

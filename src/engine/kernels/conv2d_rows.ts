@@ -278,6 +278,107 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   return L.join('\n');
 }
 
+/**
+ * weightGradWgsl for even widths (W and OW): gy and x are read as vec2 pairs, half the loads. Pairs
+ * start at even columns, so a pair is wholly inside or wholly outside a row; `parity` is P_X mod 2, which
+ * fixes where the first needed column falls in its pair.
+ */
+function weightGradPairsWgsl(KH: number, KW: number, tile: WeightGradTile, parity: number): string {
+  const { TM, TC, U } = tile;
+  if (U % 2 !== 0) throw new Error(`conv2d weight gradient (pairs): U must be even, got ${U}`);
+  const span = U + KW - 1;
+  const pairsX = Math.ceil((parity + span) / 2);
+  const L: string[] = [];
+  L.push(`// conv2d weight gradient, stride 1, even widths: ${TM} output × ${TC} input channels per invocation, vec2 loads (see conv2d_rows.ts).
+@group(0) @binding(0) var<storage, read> GY: array<vec2<f32>>;
+@group(0) @binding(1) var<storage, read> X: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
+struct Params {
+  tiles: u32, gridStride: u32, tilesC: u32, splits: u32, rowsPerSplit: u32, rows: u32,
+  Cin: u32, H: u32, W: u32, Cout: u32, OH: u32, OW: u32, P_Y: i32, P_X: i32, CinG: u32, CoutG: u32,
+}
+@group(0) @binding(3) var<uniform> P: Params;
+override WG: u32 = ${WG}u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let t = gid.x + gid.y * P.gridStride;
+  if (t >= P.tiles) {
+    return;
+  }
+  let z = gid.z;
+  let g = z / P.splits;
+  let split = z - g * P.splits;
+  let tm = t / P.tilesC;
+  let co0 = tm * ${TM}u;
+  let ci0 = (t - tm * P.tilesC) * ${TC}u;
+  let HW = P.H * P.W;
+  let OHW = P.OH * P.OW;
+  let rowFirst = split * P.rowsPerSplit;
+  let rowLast = min(rowFirst + P.rowsPerSplit, P.rows);`);
+  for (let i = 0; i < TM; i++) L.push(`  let co_${i} = (g * P.CoutG + min(co0 + ${i}u, P.CoutG - 1u)) * OHW;`);
+  for (let c = 0; c < TC; c++) L.push(`  let ci_${c} = i32((g * P.CinG + min(ci0 + ${c}u, P.CinG - 1u)) * HW);`);
+  for (let i = 0; i < TM; i++) for (let c = 0; c < TC; c++) for (let k = 0; k < KH * KW; k++) L.push(`  var acc_${i}_${c}_${k} = 0.0;`);
+  L.push(`  for (var row = rowFirst; row < rowLast; row++) {
+    let n = row / P.OH;
+    let oy = row - n * P.OH;
+    let gyRow = n * P.Cout * OHW + oy * P.OW;
+    let xImage = i32(n * P.Cin * HW);`);
+  for (let ky = 0; ky < KH; ky++) {
+    L.push(`    let iy_${ky} = i32(oy) + ${ky} - P.P_Y;`);
+    L.push(`    let rv_${ky} = u32(iy_${ky}) < P.H;`);
+    L.push(`    let rb_${ky} = xImage + iy_${ky} * i32(P.W);`);
+  }
+  L.push(`    for (var ox0 = 0u; ox0 < P.OW; ox0 += ${U}u) {`);
+  L.push(`      let e0 = i32(ox0) - P.P_X - ${parity};`);
+  const cur = new Map<string, string>();
+  const acc = (i: number, c: number, k: number) => cur.get(`${i}_${c}_${k}`) ?? `acc_${i}_${c}_${k}`;
+  for (let h = 0; h < U / 2; h++) {
+    L.push(`      let ov_${h} = ox0 + ${2 * h}u < P.OW;`);
+    for (let i = 0; i < TM; i++) L.push(`      let gp_${h}_${i} = select(vec2<f32>(0.0), GY[select(0u, (co_${i} + gyRow + ox0) / 2u + ${h}u, ov_${h})], ov_${h});`);
+  }
+  const gyAt = (u: number, i: number) => `gp_${Math.floor(u / 2)}_${i}.${u % 2 === 0 ? 'x' : 'y'}`;
+  for (let k = 0; k < pairsX; k++) {
+    L.push(`      let ce_${k} = e0 + ${2 * k};`);
+    L.push(`      let cv_${k} = u32(ce_${k}) < P.W;`);
+  }
+  let id = 0;
+  for (let c = 0; c < TC; c++) {
+    for (let ky = 0; ky < KH; ky++) {
+      for (let k = 0; k < pairsX; k++) {
+        L.push(`      let ok_${c}_${ky}_${k} = rv_${ky} & cv_${k};`);
+        L.push(`      let xp_${c}_${ky}_${k} = select(vec2<f32>(0.0), X[select(0u, u32(ci_${c} + rb_${ky} + ce_${k}) / 2u, ok_${c}_${ky}_${k})], ok_${c}_${ky}_${k});`);
+      }
+      // Column q of the span is element parity + q from e0.
+      const xAt = (q: number) => `xp_${c}_${ky}_${Math.floor((parity + q) / 2)}.${(parity + q) % 2 === 0 ? 'x' : 'y'}`;
+      for (let kx = 0; kx < KW; kx++) {
+        const kk = ky * KW + kx;
+        for (let i = 0; i < TM; i++) {
+          for (let u = 0; u < U; u++) {
+            const name = `s${id++}`;
+            L.push(`      let ${name} = fma(${gyAt(u, i)}, ${xAt(u + kx)}, ${acc(i, c, kk)});`);
+            cur.set(`${i}_${c}_${kk}`, name);
+          }
+        }
+      }
+    }
+  }
+  for (let i = 0; i < TM; i++) for (let c = 0; c < TC; c++) for (let k = 0; k < KH * KW; k++) L.push(`      acc_${i}_${c}_${k} = ${acc(i, c, k)};`);
+  L.push('    }');
+  L.push('  }');
+  L.push(`  let outBase = z * P.CoutG * P.CinG * ${KH * KW}u;`);
+  for (let i = 0; i < TM; i++) {
+    for (let c = 0; c < TC; c++) {
+      L.push(`  if ((co0 + ${i}u < P.CoutG) & (ci0 + ${c}u < P.CinG)) {`);
+      L.push(`    let o_${i}_${c} = outBase + ((co0 + ${i}u) * P.CinG + ci0 + ${c}u) * ${KH * KW}u;`);
+      for (let k = 0; k < KH * KW; k++) L.push(`    OUT[o_${i}_${c} + ${k}u] = acc_${i}_${c}_${k};`);
+      L.push('  }');
+    }
+  }
+  L.push('}');
+  return L.join('\n');
+}
+
 export function rowsWeightGrad(gy: Tensor, x: Tensor, g: Conv2dGeometry, tile: WeightGradTile): Tensor {
   const CinG = g.Cin / g.groups;
   const CoutG = g.Cout / g.groups;
@@ -290,8 +391,11 @@ export function rowsWeightGrad(gy: Tensor, x: Tensor, g: Conv2dGeometry, tile: W
   const rowsPerSplit = Math.ceil(rows / splits);
   const partial = new Tensor([g.groups * splits * CoutG * CinG * KK]);
   const [gx, gyDim, gridStride] = grid1d(tiles, WG);
-  const key = `conv2d_rows_dw:k${g.KH}x${g.KW}:${tile.TM}x${tile.TC}u${tile.U}`;
-  const pipeline = getPipeline(key, () => weightGradWgsl(g.KH, g.KW, tile));
+  // Even widths and an even step: vec2 loads (the pair layout needs W, OW and U even).
+  const pairs = g.W % 2 === 0 && g.OW % 2 === 0 && tile.U % 2 === 0;
+  const parity = g.padding[1] % 2;
+  const key = `conv2d_rows_dw${pairs ? `_pairs${parity}` : ''}:k${g.KH}x${g.KW}:${tile.TM}x${tile.TC}u${tile.U}`;
+  const pipeline = getPipeline(key, () => (pairs ? weightGradPairsWgsl(g.KH, g.KW, tile, parity) : weightGradWgsl(g.KH, g.KW, tile)));
   const uniforms = new Uniforms()
     .u32(tiles, gridStride, tilesC, splits, rowsPerSplit, rows, g.Cin, g.H, g.W, g.Cout, g.OH, g.OW)
     .i32(g.padding[0], g.padding[1])

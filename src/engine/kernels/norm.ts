@@ -3,11 +3,13 @@
  * Batch statistics are two-pass split reductions: per (image, channel, chunk) partials, then per channel.
  */
 import statsWgsl from '../../../shaders/batch_norm_stats.wgsl?raw';
+import statsVec4Wgsl from '../../../shaders/batch_norm_stats_vec4.wgsl?raw';
 import finalizeWgsl from '../../../shaders/batch_norm_finalize.wgsl?raw';
 import evalStatsWgsl from '../../../shaders/batch_norm_eval_stats.wgsl?raw';
 import applyWgsl from '../../../shaders/batch_norm_apply.wgsl?raw';
 import applyVec4Wgsl from '../../../shaders/batch_norm_apply_vec4.wgsl?raw';
 import bwdStatsWgsl from '../../../shaders/batch_norm_backward_stats.wgsl?raw';
+import bwdStatsVec4Wgsl from '../../../shaders/batch_norm_backward_stats_vec4.wgsl?raw';
 import bwdFinalizeWgsl from '../../../shaders/batch_norm_backward_finalize.wgsl?raw';
 import bwdDxWgsl from '../../../shaders/batch_norm_backward_dx.wgsl?raw';
 import bwdDxVec4Wgsl from '../../../shaders/batch_norm_backward_dx_vec4.wgsl?raw';
@@ -30,11 +32,18 @@ export function channelLayout(shape: readonly number[], what: string): [number, 
   return [N, C, HW];
 }
 
-/** Chunks per plane: long planes are split so the statistics pass has enough invocations. */
-function chunking(N: number, C: number, HW: number): { chunks: number; chunk: number } {
+/**
+ * Chunks per plane: long planes are split so the statistics pass has enough invocations. With `vec4`
+ * (planes a multiple of 4 long) chunks are whole vec4s and `chunk` counts vec4s.
+ */
+function chunking(N: number, C: number, HW: number): { chunks: number; chunk: number; vec4: boolean } {
   const rows = N * C;
-  const chunks = rows >= 512 || HW <= 256 ? 1 : Math.min(Math.ceil(512 / rows), Math.ceil(HW / 128));
-  return { chunks, chunk: Math.ceil(HW / chunks) };
+  const vec4 = HW % 4 === 0;
+  const units = vec4 ? HW / 4 : HW;
+  const wanted = rows >= 512 || HW <= 256 ? 1 : Math.min(Math.ceil(512 / rows), Math.ceil(HW / 128));
+  const chunk = Math.ceil(units / wanted);
+  // Recounted so that no chunk is empty (an empty chunk's mean would be 0/0).
+  return { chunks: Math.ceil(units / chunk), chunk, vec4 };
 }
 
 function perChannelGrid(C: number): [number, number] {
@@ -49,10 +58,11 @@ function perChannelGrid(C: number): [number, number] {
  */
 export function batchNormStats(x: Tensor, runningMean: Tensor, runningVar: Tensor, momentum: number, eps: number, update: boolean): Tensor {
   const [N, C, HW] = channelLayout(x.shape, 'batch_norm');
-  const { chunks, chunk } = chunking(N, C, HW);
+  const { chunks, chunk, vec4 } = chunking(N, C, HW);
   const partial = new Tensor([N * C * chunks * 3]);
   const [gx, gy, stride] = grid1d(N * C * chunks, WG);
-  dispatch(getPipeline('bn_stats', () => statsWgsl, { WG }), [x.buffer, partial.buffer], [gx, gy], new Uniforms().u32(N * C * chunks, stride, C, HW, chunks, chunk).build());
+  const pipeline = vec4 ? getPipeline('bn_stats_vec4', () => statsVec4Wgsl, { WG }) : getPipeline('bn_stats', () => statsWgsl, { WG });
+  dispatch(pipeline, [x.buffer, partial.buffer], [gx, gy], new Uniforms().u32(N * C * chunks, stride, C, vec4 ? HW / 4 : HW, chunks, chunk).build());
   const stats = new Tensor([2, C]);
   dispatch(
     getPipeline('bn_finalize', () => finalizeWgsl, { WG }),
@@ -87,14 +97,15 @@ export function batchNormApply(x: Tensor, stats: Tensor, weight: Tensor, bias: T
 /** Σ gy·x̂ and Σ gy per channel: [dweight, dbias]. */
 export function batchNormParamGrads(gy: Tensor, x: Tensor, stats: Tensor): [Tensor, Tensor] {
   const [N, C, HW] = channelLayout(x.shape, 'batch_norm backward');
-  const { chunks, chunk } = chunking(N, C, HW);
+  const { chunks, chunk, vec4 } = chunking(N, C, HW);
   const partial = new Tensor([N * C * chunks * 2]);
   const [gx, gyDim, stride] = grid1d(N * C * chunks, WG);
+  const pipeline = vec4 ? getPipeline('bn_bwd_stats_vec4', () => bwdStatsVec4Wgsl, { WG }) : getPipeline('bn_bwd_stats', () => bwdStatsWgsl, { WG });
   dispatch(
-    getPipeline('bn_bwd_stats', () => bwdStatsWgsl, { WG }),
+    pipeline,
     [gy.buffer, x.buffer, stats.buffer, partial.buffer],
     [gx, gyDim],
-    new Uniforms().u32(N * C * chunks, stride, C, HW, chunks, chunk).build(),
+    new Uniforms().u32(N * C * chunks, stride, C, vec4 ? HW / 4 : HW, chunks, chunk).build(),
   );
   const dweight = new Tensor([C]);
   const dbias = new Tensor([C]);

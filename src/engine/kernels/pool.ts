@@ -3,6 +3,8 @@
  * divisor) and adaptive average. Backward passes gather per input element, so no atomics are needed.
  */
 import maxWgsl from '../../../shaders/max_pool2d.wgsl?raw';
+import max2x2Wgsl from '../../../shaders/max_pool2d_2x2.wgsl?raw';
+import maxBackward2x2Wgsl from '../../../shaders/max_pool2d_backward_2x2.wgsl?raw';
 import maxBackwardWgsl from '../../../shaders/max_pool2d_backward.wgsl?raw';
 import maxBackwardDisjointWgsl from '../../../shaders/max_pool2d_backward_disjoint.wgsl?raw';
 import avgWgsl from '../../../shaders/avg_pool2d.wgsl?raw';
@@ -59,10 +61,19 @@ function geometryUniforms(g: PoolGeometry): (u: Uniforms) => Uniforms {
       .u32(g.countIncludePad ? 1 : 0);
 }
 
+/** 2×2 windows, stride 2, no padding, even rows: the vec2 kernels apply. */
+function pairs(g: PoolGeometry): boolean {
+  return g.kernel[0] === 2 && g.kernel[1] === 2 && g.stride[0] === 2 && g.stride[1] === 2 && g.padding[0] === 0 && g.padding[1] === 0 && g.W % 2 === 0;
+}
+
 export function maxPoolForward(x: Tensor, g: PoolGeometry): [Tensor, Tensor] {
   const y = new Tensor([g.N, g.C, g.OH, g.OW]);
   const argmax = new Tensor([g.N, g.C, g.OH, g.OW], 'int32');
-  launchPlanes('max_pool2d', () => maxWgsl, {}, [x.buffer, y.buffer, argmax.buffer], g.N * g.C, g.OH * g.OW, geometryUniforms(g));
+  if (pairs(g)) {
+    launchPlanes('max_pool2d_2x2', () => max2x2Wgsl, {}, [x.buffer, y.buffer, argmax.buffer], g.N * g.C, g.OH * g.OW, (u) => u.u32(g.H, g.W, g.OH, g.OW));
+  } else {
+    launchPlanes('max_pool2d', () => maxWgsl, {}, [x.buffer, y.buffer, argmax.buffer], g.N * g.C, g.OH * g.OW, geometryUniforms(g));
+  }
   return [y, argmax];
 }
 
@@ -72,6 +83,10 @@ export function maxPoolBackward(gy: Tensor, argmax: Tensor, g: PoolGeometry): Te
   if (disjoint) {
     // Each output writes its own window: a quarter of the loads of gathering per input (2x2 pools).
     if (g.H % g.kernel[0] !== 0 || g.W % g.kernel[1] !== 0) fillInto(dx, 0);
+    if (pairs(g)) {
+      launchPlanes('max_pool2d_bwd_2x2', () => maxBackward2x2Wgsl, {}, [gy.buffer, argmax.buffer, dx.buffer], g.N * g.C, g.OH * g.OW, (u) => u.u32(g.H, g.W, g.OH, g.OW));
+      return dx;
+    }
     launchPlanes('max_pool2d_bwd_disjoint', () => maxBackwardDisjointWgsl, {}, [gy.buffer, argmax.buffer, dx.buffer], g.N * g.C, g.OH * g.OW, (u) =>
       u.u32(g.H, g.W, g.OH, g.OW, g.kernel[0], g.kernel[1]),
     );

@@ -70,5 +70,5 @@ export function chooseRowTile(width: number, channels: number, summed: number): 
 export function chooseRowWeightTile(coutG: number, cinG: number, width: number): { TM: number; TC: number; U: number } {
   if (rowOverrides.dw) return rowOverrides.dw;
   if (cinG === 1) return { TM: fit(4, coutG), TC: 1, U: Math.ceil(width / Math.ceil(width / 14)) };
-  return { TM: fit(8, coutG), TC: 2, U: 4 };
+  return { TM: fit(8, coutG), TC: 2, U: width % 2 === 0 ? 8 : 4 };
 }
