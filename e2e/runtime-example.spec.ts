@@ -32,7 +32,7 @@ test.describe('runtime example page', () => {
     await page.goto('examples/runtime/index.html');
     const gpu = await runSample(page, 'webgpu', 200);
     expect(gpu.result!.images).toBe(200);
-    expect(gpu.result!.accuracy).toBeGreaterThan(0.8);
+    expect(gpu.result!.accuracy).toBeGreaterThan(0.7);
     await expect(page.getByTestId('runtime.info')).toContainText('march');
     await expect(page.getByTestId('runtime.grid').locator('canvas')).toHaveCount(16);
     const cpu = await runSample(page, 'cpu', 200);
