@@ -7,11 +7,14 @@ override EPI: u32 = 16u;
 @group(0) @binding(0) var<storage, read> gy: array<f32>;
 @group(0) @binding(1) var<storage, read> argmax: array<i32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+// The pool's output: with `masked`, a window whose max is not > 0 passes no gradient (a ReLU before
+// the pool, fused into this backward).
+@group(0) @binding(3) var<storage, read> pooled: array<f32>;
 struct Params {
   planes: u32, stride: u32, runs: u32,
-  H: u32, W: u32, OH: u32, OW: u32, KH: u32, KW: u32,
+  H: u32, W: u32, OH: u32, OW: u32, KH: u32, KW: u32, masked: u32,
 }
-@group(0) @binding(3) var<uniform> params: Params;
+@group(0) @binding(4) var<uniform> params: Params;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -29,7 +32,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var ox = first - oy * params.OW;
   for (var p = first; p < last; p++) {
     let o = plane * OHW + p;
-    let g = gy[o];
+    let g = select(0.0, gy[o], (params.masked == 0u) | (pooled[o] > 0.0));
     let chosen = argmax[o];
     let y0 = oy * params.KH;
     let x0 = ox * params.KW;

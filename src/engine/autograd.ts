@@ -6,7 +6,7 @@
  * and each intermediate gradient is disposed as soon as its node has used it.
  */
 import { Tensor, keep } from './tensor';
-import { backwardRules, type SavedByOp } from './backward';
+import { backwardRules, fusedBackwardRules, type SavedByOp } from './backward';
 import { addInto, addTensors, copyTensor, fillTensor } from './kernels/elementwise';
 
 export type OpName = keyof SavedByOp;
@@ -100,6 +100,9 @@ export function backward(loss: Tensor, gradient?: Tensor): void {
     throw new Error(`backward: gradient [${gradient.shape.join(', ')}] does not match [${loss.shape.join(', ')}]`);
   }
   const order = topologicalOrder(loss);
+  // How many ops of this graph read each tensor (a fused rule may skip a producer read only once).
+  const consumers = new Map<Tensor, number>();
+  for (const t of order) for (const x of nodeOf(t)?.inputs ?? []) if (x?.requiresGrad) consumers.set(x, (consumers.get(x) ?? 0) + 1);
   const grads = new Map<Tensor, Tensor>();
   // Every gradient tensor that has been an op's incoming gradient or been routed to an input: such a
   // tensor may be referenced twice (add hands gy to both sides), so a leaf never takes it as its .grad.
@@ -156,17 +159,27 @@ export function backward(loss: Tensor, gradient?: Tensor): void {
       release(gy);
       continue;
     }
-    const rule = backwardRules[node.op] as (saved: unknown, gy: Tensor, needs: readonly boolean[]) => readonly (Tensor | null)[];
     if (node.saved === null) {
       throw new Error(`backward of ${node.op}: trying to backward through the graph a second time (its saved tensors were freed by the first backward)`);
     }
-    const needs = node.inputs.map((x) => !!x && x.requiresGrad);
-    const inputGrads = rule(node.saved, gy, needs);
-    node.inputs.forEach((x, i) => {
+    const input = node.inputs.length === 1 ? node.inputs[0]! : null;
+    const producer = input && input !== loss && consumers.get(input) === 1 ? nodeOf(input) : null;
+    const fused = producer && producer.saved !== null ? fusedBackwardRules[node.op]?.[producer.op] : undefined;
+    // A fused rule sends gradients straight to the producer's inputs; the producer is then done.
+    const target = fused ? producer! : node;
+    const needs = target.inputs.map((x) => !!x && x.requiresGrad);
+    const inputGrads = fused
+      ? (fused as (s: unknown, p: unknown, gy: Tensor, needs: readonly boolean[]) => readonly (Tensor | null)[])(node.saved, producer!.saved, gy, needs)
+      : (backwardRules[node.op] as (saved: unknown, gy: Tensor, needs: readonly boolean[]) => readonly (Tensor | null)[])(node.saved, gy, needs);
+    if (fused) {
+      producer!.saved = null;
+      input!.gradNode = new GradNode(producer!.op, [], null);
+    }
+    target.inputs.forEach((x, i) => {
       const g = inputGrads[i];
       if (!x || !needs[i] || !g) return;
       if (g.shape.length !== x.shape.length || g.shape.some((d, k) => d !== x.shape[k])) {
-        throw new Error(`backward of ${node.op}: gradient for input ${i} has shape [${g.shape.join(', ')}], the input [${x.shape.join(', ')}]`);
+        throw new Error(`backward of ${target.op}: gradient for input ${i} has shape [${g.shape.join(', ')}], the input [${x.shape.join(', ')}]`);
       }
       route(x, g);
     });

@@ -29,7 +29,8 @@ export interface SavedByOp {
   layer_norm: { x: Tensor; D: number; weight: Tensor; stats: Tensor; paramShape: readonly number[] };
   relu: { y: Tensor };
   relu6: { x: Tensor };
-  max_pool2d: { argmax: Tensor; geometry: PoolGeometry };
+  /** y: the pooled output (a fused ReLU backward masks by it). */
+  max_pool2d: { argmax: Tensor; geometry: PoolGeometry; y: Tensor };
   avg_pool2d: { geometry: PoolGeometry };
   add: { aShape: readonly number[]; bShape: readonly number[] };
   sub: { aShape: readonly number[]; bShape: readonly number[] };
@@ -196,5 +197,24 @@ export const backwardRules: { [K in keyof SavedByOp]: BackwardRule<K> } = {
     const g = lsqBackward(x, gy, scale, zeroPoint, quantMin, quantMax, axis, gradFactor);
     const keepIf = (t: Tensor, needed: boolean | undefined) => (needed ? t : (t.dispose(), null));
     return [keepIf(g.dx, dx), keepIf(g.dscale, ds), keepIf(g.dzero_point, dz)];
+  },
+};
+
+/**
+ * Rules for an op together with the op that produced its (single) input, used by the tape when that
+ * input feeds nothing else: one kernel instead of two, and the intermediate gradient never exists.
+ * A fused rule returns the gradients of the producer's inputs. Keyed [consumer][producer].
+ */
+export type FusedRule<K extends keyof SavedByOp, P extends keyof SavedByOp> = (
+  saved: SavedByOp[K],
+  producer: SavedByOp[P],
+  gy: Tensor,
+  needs: readonly boolean[],
+) => Grads;
+
+export const fusedBackwardRules: { [K in keyof SavedByOp]?: { [P in keyof SavedByOp]?: FusedRule<K, P> } } = {
+  // pool(relu(x)): the ReLU's mask at the element a window chose is "pooled value > 0".
+  max_pool2d: {
+    relu: ({ argmax, geometry, y }, _relu, gy) => [maxPoolBackward(gy, argmax, geometry, y)],
   },
 };

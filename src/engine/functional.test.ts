@@ -311,6 +311,46 @@ describe('pooling', () => {
   }
 });
 
+describe('fused backward (max_pool2d of relu)', () => {
+  for (const [name, params] of [
+    ['2x2 pairs', { kernel: [2, 2], stride: [2, 2], padding: [0, 0] }],
+    ['3x2 disjoint', { kernel: [3, 2], stride: [3, 2], padding: [0, 0] }],
+    ['3x3 overlapping', { kernel: [3, 3], stride: [2, 2], padding: [1, 1] }],
+  ] as const) {
+    it(`gradient through pool(relu(x)) equals relu backward of pool backward — ${name}`, async () => {
+      const xs = [2, 3, 6, 8];
+      const xd = testData(size(xs), 50);
+      const p = { kernel: [...params.kernel] as [number, number], stride: [...params.stride] as [number, number], padding: [...params.padding] as [number, number] };
+      const x = leaf(xd, xs);
+      const y = F.max_pool2d(F.relu(x), p.kernel, { stride: p.stride, padding: p.padding });
+      const z = reluCpu(xd);
+      const ref = maxPoolCpu(z, xs, p);
+      const gy = testData(y.numel, 51);
+      const [gx] = await gradsOf(y, gy, [x]);
+      expectClose(gx!, reluBackwardCpu(maxPoolBackwardCpu(gy, ref.argmax, xs, ref.shape), z), ELEMENTWISE_TOL, 'fused backward');
+      disposeAll(x, y);
+    });
+  }
+
+  it('is not used when the ReLU output feeds another op too', async () => {
+    const xs = [1, 2, 4, 4];
+    const xd = testData(size(xs), 52);
+    const x = leaf(xd, xs);
+    const r = F.relu(x);
+    const pooled = F.max_pool2d(r, 2);
+    const y = F.add(F.flatten(pooled), F.flatten(F.avg_pool2d(r, 2)));
+    const gy = testData(y.numel, 53);
+    const [gx] = await gradsOf(y, gy, [x]);
+    const z = reluCpu(xd);
+    const p = { kernel: [2, 2] as [number, number], stride: [2, 2] as [number, number], padding: [0, 0] as [number, number] };
+    const m = maxPoolCpu(z, xs, p);
+    const viaMax = maxPoolBackwardCpu(gy, m.argmax, xs, m.shape);
+    const viaAvg = avgPoolBackwardCpu(gy, xs, p);
+    expectClose(gx!, reluBackwardCpu(viaMax.map((v, i) => v + viaAvg[i]!), z), ELEMENTWISE_TOL, 'two consumers');
+    disposeAll(x, y);
+  });
+});
+
 describe('add and mul with broadcasting', () => {
   for (const [as, bs] of [
     [[2, 3, 4], [2, 3, 4]],

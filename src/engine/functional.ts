@@ -155,7 +155,7 @@ export const F = {
     const kernel = pair(kernelSize);
     const geometry = poolGeometry(x.shape, kernel, pair(options.stride ?? kernel), pair(options.padding ?? 0), 'max_pool2d');
     const [y, argmax] = maxPoolForward(x, geometry);
-    return record('max_pool2d', [x], y, { argmax, geometry });
+    return record('max_pool2d', [x], y, { argmax, geometry, y });
   },
 
   avg_pool2d(x: Tensor, kernelSize: IntPair, options: Pool2dOptions = {}): Tensor {

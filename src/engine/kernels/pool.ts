@@ -77,22 +77,29 @@ export function maxPoolForward(x: Tensor, g: PoolGeometry): [Tensor, Tensor] {
   return [y, argmax];
 }
 
-export function maxPoolBackward(gy: Tensor, argmax: Tensor, g: PoolGeometry): Tensor {
+/**
+ * Max pooling's input gradient. With `reluMaskFrom` (the pool's output), a window whose max is not > 0
+ * passes nothing: the backward of a ReLU right before the pool, fused in (its mask at the chosen
+ * element is exactly "pooled value > 0").
+ */
+export function maxPoolBackward(gy: Tensor, argmax: Tensor, g: PoolGeometry, reluMaskFrom: Tensor | null = null): Tensor {
   const dx = new Tensor([g.N, g.C, g.H, g.W]);
+  const masked = reluMaskFrom ? 1 : 0;
+  const buffers = [gy.buffer, argmax.buffer, dx.buffer, (reluMaskFrom ?? gy).buffer];
   const disjoint = g.stride[0] === g.kernel[0] && g.stride[1] === g.kernel[1] && g.padding[0] === 0 && g.padding[1] === 0;
   if (disjoint) {
     // Each output writes its own window: a quarter of the loads of gathering per input (2x2 pools).
     if (g.H % g.kernel[0] !== 0 || g.W % g.kernel[1] !== 0) fillInto(dx, 0);
     if (pairs(g)) {
-      launchPlanes('max_pool2d_bwd_2x2', () => maxBackward2x2Wgsl, {}, [gy.buffer, argmax.buffer, dx.buffer], g.N * g.C, g.OH * g.OW, (u) => u.u32(g.H, g.W, g.OH, g.OW));
+      launchPlanes('max_pool2d_bwd_2x2', () => maxBackward2x2Wgsl, {}, buffers, g.N * g.C, g.OH * g.OW, (u) => u.u32(g.H, g.W, g.OH, g.OW, masked));
       return dx;
     }
-    launchPlanes('max_pool2d_bwd_disjoint', () => maxBackwardDisjointWgsl, {}, [gy.buffer, argmax.buffer, dx.buffer], g.N * g.C, g.OH * g.OW, (u) =>
-      u.u32(g.H, g.W, g.OH, g.OW, g.kernel[0], g.kernel[1]),
+    launchPlanes('max_pool2d_bwd_disjoint', () => maxBackwardDisjointWgsl, {}, buffers, g.N * g.C, g.OH * g.OW, (u) =>
+      u.u32(g.H, g.W, g.OH, g.OW, g.kernel[0], g.kernel[1], masked),
     );
     return dx;
   }
-  launchPlanes('max_pool2d_bwd', () => maxBackwardWgsl, {}, [gy.buffer, argmax.buffer, dx.buffer], g.N * g.C, g.H * g.W, geometryUniforms(g));
+  launchPlanes('max_pool2d_bwd', () => maxBackwardWgsl, {}, buffers, g.N * g.C, g.H * g.W, (u) => geometryUniforms(g)(u).u32(masked));
   return dx;
 }
 
