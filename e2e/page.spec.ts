@@ -57,19 +57,6 @@ test.describe('the playground page', () => {
     expect((await app.state()).code.diagnostics).toEqual([]);
   });
 
-  test('shows stages without a backend as unavailable, with the reason, and run() rejects with it', async ({ page }) => {
-    await app.goto();
-    const state = await app.state();
-    const unavailable = Object.entries(state.stages).filter(([, s]) => s.state === 'unavailable').map(([name]) => name);
-    test.skip(unavailable.length === 0, 'every stage has a backend in this build');
-    const name = unavailable[unavailable.length - 1] as 'sensitivity';
-    await expect(app.stage(name)).toHaveAttribute('data-state', 'unavailable');
-    await expect(page.getByTestId(`stage.${name}.reason`)).toContainText('not in this build');
-    await expect(app.runButton(name)).toBeDisabled();
-    const error = await page.evaluate((s) => window.qatPlayground!.run(s).then(() => 'resolved', (e: Error) => e.message), name);
-    expect(error).toContain('is not available');
-  });
-
   test('a share link restores both files and every setting in a new page, and runs nothing before Run', async ({ page, browser }) => {
     await app.goto();
     await app.waitForEditor();

@@ -104,7 +104,23 @@ export function idleRecord<K extends StageName>(): StageRecord<K> {
   return { status: 'idle', progress: null, live: [], error: null, result: null, inputKey: null, startedAt: null };
 }
 
+/** Derived values per state object (zustand replaces the object on every change, so this never goes stale). */
+const derived = new WeakMap<AppState, { inputs: KeyInputs; fresh: Map<StageName, boolean> }>();
+
+function derivedOf(state: AppState) {
+  let d = derived.get(state);
+  if (!d) {
+    d = { inputs: computeKeyInputs(state), fresh: new Map() };
+    derived.set(state, d);
+  }
+  return d;
+}
+
 export function keyInputs(state: AppState): KeyInputs {
+  return derivedOf(state).inputs;
+}
+
+function computeKeyInputs(state: AppState): KeyInputs {
   const runIds: KeyInputs['runIds'] = {};
   for (const stage of STAGES) {
     const result = state.stages[stage].result;
@@ -115,12 +131,17 @@ export function keyInputs(state: AppState): KeyInputs {
 }
 
 /** Whether a stage's result matches the current inputs and was built on current results. */
-export function isFresh(state: AppState, stage: StageName, inputs: KeyInputs = keyInputs(state), seen = new Set<StageName>()): boolean {
+export function isFresh(state: AppState, stage: StageName): boolean {
+  const { inputs, fresh } = derivedOf(state);
+  const known = fresh.get(stage);
+  if (known !== undefined) return known;
+  // The stage graph has no cycles; mark first so a bad edit of it cannot recurse forever.
+  fresh.set(stage, false);
   const record = state.stages[stage];
-  if (!record.result || record.inputKey !== stageKey(stage, inputs)) return false;
-  if (seen.has(stage)) return true;
-  seen.add(stage);
-  return upstreamOf(stage, state.settings).every((up) => isFresh(state, up, inputs, seen));
+  const value =
+    record.result !== null && record.inputKey === stageKey(stage, inputs) && upstreamOf(stage, state.settings).every((up) => isFresh(state, up));
+  fresh.set(stage, value);
+  return value;
 }
 
 export function stageView(state: AppState, stage: StageName): StageState {
@@ -224,7 +245,8 @@ export const createPipelineSlice: SliceCreator<PipelineSlice> = (services) => (s
       // The stage is 'running' here; check what it builds on as if it were not.
       const problem = upstreamProblem(get(), stage);
       if (problem) {
-        release(get().stages[stage].result ? 'done' : 'idle', null);
+        // The row says why; an earlier result stays.
+        release(get().stages[stage].result ? 'done' : 'idle', problem);
         throw new Error(problem);
       }
       const state = get();

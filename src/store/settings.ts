@@ -80,8 +80,12 @@ export const DEFAULT_FLOAT: TrainStageSettings = {
   warmupEpochs: 0,
 };
 
-/** Horizon's QAT recommendation: lr 0.001, about 10% of the float epochs, weight decay as in float, SGD. */
-export const DEFAULT_QAT: TrainStageSettings = { ...DEFAULT_FLOAT, epochs: 1, lr: 0.001 };
+/**
+ * Horizon's QAT recommendation for the default float recipe (src/pipeline/qat.ts qatDefaults): SGD, lr
+ * 0.001 decayed ×0.1 twice (StepLR every third of the run), about 10% of the float epochs, weight decay
+ * as in float.
+ */
+export const DEFAULT_QAT: TrainStageSettings = { ...DEFAULT_FLOAT, epochs: 1, lr: 0.001, schedule: 'step', stepSize: 1 / 3, gamma: 0.1 };
 
 const DEFAULTS: SettingGroups = {
   data: DEFAULT_DATA,
@@ -133,7 +137,7 @@ const TRAIN_CHECKS: { [K in keyof TrainStageSettings]: Check } = {
   weightDecay: nonNegative,
   optimizer: oneOf('sgd', 'adam', 'adamw'),
   schedule: oneOf('constant', 'step', 'multistep', 'cosine'),
-  stepSize: count(1),
+  stepSize: positive,
   gamma: positive,
   milestones,
   warmupEpochs: count(0),
@@ -236,7 +240,14 @@ export function effectiveGroup<G extends SettingGroup>(
   overrides: SettingsOverrides,
   fromQconfig: Partial<SettingGroups[G]> = {},
 ): SettingGroups[G] {
-  return { ...DEFAULT_GROUPS[group], ...fromQconfig, ...overrides[group] } as SettingGroups[G];
+  const values = { ...DEFAULT_GROUPS[group], ...fromQconfig, ...overrides[group] } as SettingGroups[G];
+  if (group === 'qat') {
+    // QAT's StepLR decays twice in the run unless a step size is given (as qatSettings does).
+    const qat = values as TrainStageSettings;
+    const given = (fromQconfig as Partial<TrainStageSettings>).stepSize ?? (overrides.qat as Partial<TrainStageSettings>).stepSize;
+    if (qat.schedule === 'step' && given === undefined) qat.stepSize = qat.epochs / 3;
+  }
+  return values;
 }
 
 export interface SettingsSlice {

@@ -219,3 +219,14 @@ describe('window.qatPlayground', () => {
     await expect(api.run('sensitivity')).rejects.toThrow('Sensitivity is not available: sensitivity analysis (issue 8) is not in this build yet');
   });
 });
+
+describe('QAT defaults on the page', () => {
+  it('are what the QAT stage derives from the default float recipe (Horizon)', async () => {
+    const { qatDefaults } = await import('../pipeline/qat');
+    const { DEFAULT_DATA, DEFAULT_FLOAT, DEFAULT_QAT } = await import('./settings');
+    const derived = qatDefaults({ ...DEFAULT_DATA, ...DEFAULT_FLOAT });
+    for (const [key, value] of Object.entries(DEFAULT_QAT)) expect(derived[key as keyof typeof derived], key).toEqual(value);
+    expect(effectiveGroup('qat', { ...emptyOverrides(), qat: { epochs: 3 } }).stepSize).toBe(1);
+    expect(effectiveGroup('qat', { ...emptyOverrides(), qat: { epochs: 3, stepSize: 2 } }).stepSize).toBe(2);
+  });
+});

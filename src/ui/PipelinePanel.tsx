@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { StageName } from '../pipeline/types';
 import { blockedReason, stageView, upstreamProblem, type StageState } from '../store/pipeline';
 import { stageGroup } from '../store/settings';
@@ -66,6 +67,7 @@ function StageRow({ stage }: { stage: StageName }) {
   const record = useApp((s) => s.stages[stage]);
   const blocked = useApp((s) => (view === 'running' ? null : blockedReason(s, stage) ?? upstreamProblem(s, stage)));
   const availability = useApp((s) => s.availability[stage]);
+  const [open, setOpen] = useState(false);
   const group = stageGroup(stage);
   const run = () => {
     store
@@ -85,7 +87,31 @@ function StageRow({ stage }: { stage: StageName }) {
         <span className={`badge badge-stage-${view}`} data-testid={`stage.${stage}.state`}>
           {STATE_LABELS[view]}
         </span>
+        <span
+          className="stage-summary small"
+          data-testid={view === 'running' ? `stage.${stage}.progress.text` : record.result ? `stage.${stage}.summary` : undefined}
+        >
+          {view === 'running'
+            ? record.progress
+              ? progressLine(record.progress)
+              : 'starting…'
+            : record.result
+              ? `${view === 'stale' ? 'before your last change · ' : ''}${resultSummary(stage, record.result)}`
+              : ''}
+        </span>
         <span className="stage-actions">
+          {group && availability.available && (
+            <button
+              type="button"
+              className={`icon-button${open ? ' icon-button-on' : ''}`}
+              data-testid={`stage.${stage}.settings`}
+              aria-expanded={open}
+              title={`${STAGE_TITLES[stage]} settings`}
+              onClick={() => setOpen(!open)}
+            >
+              ⚙
+            </button>
+          )}
           {view === 'running' ? (
             <button type="button" className="button button-small" data-testid={`stage.${stage}.cancel`} onClick={() => store.getState().cancelStage()}>
               Cancel
@@ -112,30 +138,17 @@ function StageRow({ stage }: { stage: StageName }) {
       {view === 'running' && (
         <div className="stage-progress">
           <ProgressBar value={record.progress?.fraction ?? 0} max={1} label={`${STAGE_TITLES[stage]} progress`} testId={`stage.${stage}.progress`} />
-          <p className="muted small" data-testid={`stage.${stage}.progress.text`}>
-            {record.progress ? progressLine(record.progress) : 'Starting…'}
-          </p>
         </div>
-      )}
-      {record.result && view !== 'running' && (
-        <p className="stage-summary small" data-testid={`stage.${stage}.summary`}>
-          {view === 'stale' && <span className="stale-note">from before your last change · </span>}
-          {resultSummary(stage, record.result)}
-        </p>
       )}
       {record.error && view !== 'running' && (
         <p className={`stage-error small${record.error === 'cancelled' ? ' muted' : ''}`} role={record.error === 'cancelled' ? undefined : 'alert'} data-testid={`stage.${stage}.error`}>
           {record.error === 'cancelled' ? 'Cancelled; the previous result stays.' : record.error}
         </p>
       )}
-      {view !== 'running' && availability.available && blocked && !record.error && (
-        <p className="stage-note muted small">{blocked}</p>
-      )}
-      {group && availability.available && (
-        <details className="stage-settings">
-          <summary data-testid={`stage.${stage}.settings`}>Settings</summary>
+      {open && group && availability.available && (
+        <div className="stage-settings">
           <SettingsForm group={group} />
-        </details>
+        </div>
       )}
     </li>
   );

@@ -33,7 +33,10 @@ function Field({ group, field, value, fromQconfig, overridden }: { group: Settin
   const source = overridden ? 'set here' : fromQconfig ? 'from qconfig.ts' : 'default';
   return (
     <label className={`field${overridden ? ' field-set' : ''}`} title={`${field.help} (${source})`}>
-      <span className="field-label">{field.label}</span>
+      <span className="field-label">
+        {field.label}
+        {fromQconfig && !overridden && <span className="field-source"> · qconfig.ts</span>}
+      </span>
       {field.kind === 'select' || field.kind === 'bool' ? (
         <select data-testid={id} value={formatFieldValue(value)} onChange={(e) => apply(e.target.value)}>
           {field.options!.map((o) => (
@@ -55,7 +58,6 @@ function Field({ group, field, value, fromQconfig, overridden }: { group: Settin
           }}
         />
       )}
-      <span className="field-source">{source}</span>
       {overridden && (
         <button type="button" className="field-reset" title="Back to qconfig.ts / the default" onClick={() => apply('')} aria-label={`Reset ${field.label}`}>
           ×

@@ -19,7 +19,7 @@ const TRAIN_FIELDS: SettingField[] = [
   { key: 'weightDecay', label: 'weight decay', kind: 'number', help: 'L2 penalty (decoupled for AdamW).' },
   { key: 'optimizer', label: 'optimizer', kind: 'select', options: ['sgd', 'adam', 'adamw'], help: 'torch.optim.SGD, Adam or AdamW.' },
   { key: 'schedule', label: 'schedule', kind: 'select', options: ['constant', 'step', 'multistep', 'cosine'], help: 'StepLR (step size, γ), MultiStepLR (milestones), CosineAnnealingLR.' },
-  { key: 'stepSize', label: 'step size', kind: 'int', help: 'StepLR: epochs between decays.' },
+  { key: 'stepSize', label: 'step size', kind: 'number', help: 'StepLR: epochs between decays (QAT: a third of the run by default).' },
   { key: 'gamma', label: 'γ', kind: 'number', help: 'Decay factor of StepLR / MultiStepLR.' },
   { key: 'milestones', label: 'milestones', kind: 'list', help: 'MultiStepLR: epochs at which lr is multiplied by γ, e.g. "1, 2".' },
   { key: 'warmupEpochs', label: 'warmup epochs', kind: 'int', help: 'Linear warmup before the schedule.' },
@@ -79,5 +79,6 @@ export function parseField(field: SettingField, text: string): unknown {
 export function formatFieldValue(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) return value.join(', ');
+  if (typeof value === 'number' && !Number.isInteger(value)) return String(Number(value.toPrecision(6)));
   return String(value);
 }
