@@ -38,7 +38,7 @@ export function rowsApply(g: Conv2dGeometry): boolean {
 
 type Role = 'fwd' | 'dx';
 
-function rowConvWgsl(role: Role, KH: number, KW: number, tile: RowTile, hasBias: boolean): string {
+function rowConvWgsl(role: Role, KH: number, KW: number, tile: RowTile, hasBias: boolean, pairedStores: boolean): string {
   const { TM, TN } = tile;
   const TR = tile.TR ?? 1;
   const L: string[] = [];
@@ -47,7 +47,7 @@ function rowConvWgsl(role: Role, KH: number, KW: number, tile: RowTile, hasBias:
   L.push(`// ${role === 'fwd' ? 'conv2d forward' : 'conv2d input gradient'}, stride 1: ${TR}×${TM} outputs × ${TN} channels per invocation (see conv2d_rows.ts).
 @group(0) @binding(0) var<storage, read> IN: array<f32>;
 @group(0) @binding(1) var<storage, read> Wt: array<f32>;
-@group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
+@group(0) @binding(2) var<storage, read_write> OUT: array<${pairedStores ? 'vec2<f32>' : 'f32'}>;
 ${hasBias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : ''}
 struct Params {
   segments: u32, gridStride: u32, tilesN: u32, segsPerRow: u32,
@@ -121,13 +121,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   L.push('  }');
   L.push('  let outPlane = P.outH * P.outW;');
   L.push('  let outBase = (n * P.outC + g * P.outCG) * outPlane + oy0 * P.outW + ox0;');
+  const biasOf = (j: number) => (hasBias ? ` + bias[g * P.outCG + j0 + ${j}u]` : '');
   for (let r = 0; r < TR; r++) {
     L.push(`  if (oy0 + ${r}u < P.outH) {`);
-    for (let i = 0; i < TM; i++) {
+    // Paired stores: outW and TM are even, so a pair of columns is wholly inside the row or outside.
+    for (let i = 0; i < TM; i += pairedStores ? 2 : 1) {
       L.push(`    if (ox0 + ${i}u < P.outW) {`);
       for (let j = 0; j < TN; j++) {
         L.push(`      if (j0 + ${j}u < P.outCG) {`);
-        L.push(`        OUT[outBase + (j0 + ${j}u) * outPlane + ${r}u * P.outW + ${i}u] = acc_${r}_${i}_${j}${hasBias ? ` + bias[g * P.outCG + j0 + ${j}u]` : ''};`);
+        const at = `outBase + (j0 + ${j}u) * outPlane + ${r}u * P.outW + ${i}u`;
+        if (pairedStores) {
+          L.push(`        OUT[(${at}) / 2u] = vec2<f32>(acc_${r}_${i}_${j}, acc_${r}_${i + 1}_${j})${hasBias ? ` + vec2<f32>(bias[g * P.outCG + j0 + ${j}u])` : ''};`);
+        } else {
+          L.push(`        OUT[${at}] = acc_${r}_${i}_${j}${biasOf(j)};`);
+        }
         L.push('      }');
       }
       L.push('    }');
@@ -152,8 +159,9 @@ function run(role: Role, input: Tensor, weight: Tensor, bias: Tensor | null, g: 
   const outCG = fwd ? CoutG : CinG;
   const tilesN = Math.ceil(outCG / tile.TN);
   const [gx, gy, gridStride] = grid1d(segments * tilesN, WG);
-  const key = `conv2d_rows_${role}:k${g.KH}x${g.KW}:${TR}x${tile.TM}x${tile.TN}${bias ? ':bias' : ''}`;
-  const pipeline = getPipeline(key, () => rowConvWgsl(role, g.KH, g.KW, tile, !!bias));
+  const paired = outW % 2 === 0 && tile.TM % 2 === 0;
+  const key = `conv2d_rows_${role}:k${g.KH}x${g.KW}:${TR}x${tile.TM}x${tile.TN}${bias ? ':bias' : ''}${paired ? ':pairs' : ''}`;
+  const pipeline = getPipeline(key, () => rowConvWgsl(role, g.KH, g.KW, tile, !!bias, paired));
   const uniforms = new Uniforms()
     .u32(segments, gridStride, tilesN, segsPerRow, inC, inH, inW, outC, outH, outW)
     .i32(fwd ? g.padding[0] : g.KH - 1 - g.padding[0], fwd ? g.padding[1] : g.KW - 1 - g.padding[1])
