@@ -475,6 +475,9 @@ class Converter {
       this.fail(node, `the weight fake quantizer has ${wq.scale.length} scales for ${outChannels} output channels (was it calibrated?)`);
     }
     if (wq.dtype !== 'qint8' && wq.dtype !== 'qint16') this.fail(node, `weights in ${wq.dtype} are not supported (qint8 or qint16)`);
+    if (wq.perChannel && wq.scale.length === 1 && outChannels > 1) {
+      this.notes.push(`${node.name}: the per-channel weight fake quantizer has one scale (${wq.scale[0]}): it has not seen the weights (was the model calibrated or trained?)`);
+    }
     const weightZp = wq.zeroPoint.length === 1 && outChannels > 1 ? new Array<number>(outChannels).fill(wq.zeroPoint[0]) : wq.zeroPoint;
     const weightScale = wq.scale.length === 1 && outChannels > 1 ? new Array<number>(outChannels).fill(wq.scale[0]) : wq.scale;
     const weight = quantizeWeightsInRange(data.weight, outChannels, weightScale, weightZp, wq);
