@@ -115,6 +115,11 @@ test.describe('the journey through the page', () => {
       await app.resultsTab('histogram').click();
       await expect(page.getByTestId('histogram.chart')).toBeVisible();
       await expect(page.getByTestId('histogram.clip')).toHaveCount(2);
+      await expect(page.getByTestId('histogram.caption')).toContainText('weights');
+      // The same layer's outputs on test images, with its output grid.
+      await page.getByTestId('histogram.kind.activation').click();
+      await expect(page.getByTestId('histogram.caption')).toContainText('outputs on 64 test images', { timeout: 60_000 });
+      await expect(page.getByTestId('histogram.clip')).toHaveCount(2);
     });
 
     await test.step('a reload mid-way keeps every result and checkpoint', async () => {

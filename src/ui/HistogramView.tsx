@@ -64,13 +64,15 @@ export function HistogramView() {
   const histogram = useApp((s) => s.histogram);
   const [stage, setStage] = useState<string>('');
   const [layer, setLayer] = useState<string>('');
+  const [kind, setKind] = useState<'weight' | 'activation'>('weight');
   const source = sources.find((s) => s.stage === stage) ?? sources[0];
   const chosenLayer = layers.includes(layer) ? layer : layers[0];
 
   useEffect(() => {
     if (!source || !chosenLayer) return;
-    void store.getState().loadHistogram({ stage: source.stage, runId: source.runId, layer: chosenLayer, kind: 'weight', bins: 96 });
-  }, [store, source?.stage, source?.runId, chosenLayer]);
+    const files = kind === 'activation' ? { ...store.getState().files } : undefined;
+    void store.getState().loadHistogram({ stage: source.stage, runId: source.runId, layer: chosenLayer, kind, bins: 96, ...(files ? { files } : {}) });
+  }, [store, source?.stage, source?.runId, chosenLayer, kind]);
 
   if (!sources.length) return <p className="muted empty">Histograms come from a stage's checkpoint: run float training, calibration or QAT first.</p>;
   if (!layers.length) return <p className="muted empty">Check the code to list the layers with weights.</p>;
@@ -98,7 +100,20 @@ export function HistogramView() {
             ))}
           </select>
         </label>
-        <span className="muted small">weights{h?.grid ? ` · grid ${h.grid.dtype}, scale ${h.grid.scale.toPrecision(3)}` : ' · no fake quantizer in this checkpoint'}</span>
+        <span className="segmented" role="group" aria-label="Values">
+          {(['weight', 'activation'] as const).map((k) => (
+            <button key={k} type="button" aria-pressed={kind === k} data-testid={`histogram.kind.${k}`} onClick={() => setKind(k)}>
+              {k === 'weight' ? 'weights' : 'activations'}
+            </button>
+          ))}
+        </span>
+        <span className="muted small" data-testid="histogram.caption">
+          {h
+            ? `${h.kind === 'weight' ? 'weights' : `outputs on ${64} test images`} · ${h.min.toPrecision(3)} … ${h.max.toPrecision(3)}${
+                h.grid ? ` · grid ${h.grid.dtype}, scale ${h.grid.scale.toPrecision(3)}` : ' · no quantization grid (float, or an int32 output)'
+              }`
+            : ''}
+        </span>
       </div>
       {histogram.loading && <p className="muted small">Reading the checkpoint…</p>}
       {histogram.error && (

@@ -15,6 +15,8 @@ import type { DatasetReport, WorkerEvent } from './protocol';
 import { STAGE_RUNNERS, runStage, type StageRunners } from './stages';
 import type { WorkerState } from './state';
 import { histogramOf } from './histogram';
+import { activationHistogram } from './activations';
+import type { Checkpoint } from '../pipeline/checkpoints';
 
 export const DATASET_CACHE = 'qat-playground-datasets-v1';
 
@@ -56,7 +58,10 @@ export function createHandlers(state: WorkerState, env: WorkerEnv): Handlers {
     compile: stage('compile'),
     sensitivity: stage('sensitivity'),
     async histogram(params) {
-      return histogramOf(await artifacts.get(params.stage, params.runId), params);
+      const checkpoint = await artifacts.get<Checkpoint>(params.stage, params.runId);
+      if (params.kind === 'weight') return histogramOf(checkpoint, params);
+      if (!params.files) throw new Error('An activation histogram needs the editor files');
+      return activationHistogram(params.files, checkpoint, params, state.datasets().test);
     },
 
     async gpu() {

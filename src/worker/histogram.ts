@@ -17,7 +17,7 @@ export interface WeightsCheckpoint {
 
 const BN_EPS = 1e-5;
 
-const DTYPE_RANGES: Record<string, [number, number]> = {
+export const DTYPE_RANGES: Record<string, [number, number]> = {
   qint8: [-128, 127],
   quint8: [0, 255],
   qint16: [-32768, 32767],
@@ -53,18 +53,10 @@ function layerWeight(sd: Tensors, layer: string): { data: Float32Array; shape: n
 }
 
 export function histogramOf(checkpoint: unknown, params: HistogramParams): HistogramResult {
-  if (params.kind === 'activation') {
-    throw new Error('Activation histograms need a forward pass of the model on the GPU, which this build cannot run yet; weight histograms work');
-  }
+  if (params.kind !== 'weight') throw new Error('histogramOf reads weights; activations come from activationHistogram (activations.ts)');
   const sd = (checkpoint as WeightsCheckpoint | null)?.tensors;
   if (!sd) throw new Error(`The ${params.stage} checkpoint holds no weights`);
   const { data, shape } = layerWeight(sd, params.layer);
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of data) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
 
   let grid: HistogramResult['grid'] = null;
   const scale = sd[`${params.layer}.weight_fake_quant.scale`];
@@ -80,12 +72,23 @@ export function histogramOf(checkpoint: unknown, params: HistogramParams): Histo
       grid = { ...grid, dtype: `${dtype}, channel ${widest} of ${scale.data.length}` };
     }
   }
+  return { ...binValues(data, grid, params.bins), layer: params.layer, kind: 'weight' };
+}
+
+/** Bins over the values' range widened to the grid's clip range, so both show. */
+export function binValues(data: Float32Array, grid: HistogramResult['grid'], requestedBins: number): Omit<HistogramResult, 'layer' | 'kind'> {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of data) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
   const low = grid ? Math.min(min, (grid.quantMin - grid.zeroPoint) * grid.scale) : min;
   const high = grid ? Math.max(max, (grid.quantMax - grid.zeroPoint) * grid.scale) : max;
-  const bins = Math.max(1, Math.min(512, Math.floor(params.bins)));
+  const bins = Math.max(1, Math.min(512, Math.floor(requestedBins)));
   const width = high > low ? (high - low) / bins : 1;
   const counts = new Array<number>(bins).fill(0);
   for (const v of data) counts[Math.min(bins - 1, Math.max(0, Math.floor((v - low) / width)))]!++;
   const edges = Array.from({ length: bins + 1 }, (_, i) => low + i * width);
-  return { layer: params.layer, kind: 'weight', edges, counts, min, max, grid };
+  return { edges, counts, min, max, grid };
 }

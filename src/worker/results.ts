@@ -223,6 +223,8 @@ export interface LayerRow {
 /** A histogram of one layer's weights or activations, with the quantization grid it was given. */
 export interface HistogramParams {
   stage: 'float' | 'calibration' | 'qat';
+  /** The editor files (activations run the model the checkpoint belongs to). */
+  files?: SourceTexts;
   runId: string;
   layer: string;
   kind: 'weight' | 'activation';

@@ -37,7 +37,8 @@ export const runCalibrationStage: StageRunner<'calibration'> = async (request, e
     }
     const { result } = made;
     const weightDtypes = Object.fromEntries(result.layers.filter((l) => l.weightDtype).map((l) => [l.name, l.weightDtype!]));
-    await env.artifacts.put('calibration', request.runId, { ...result.checkpoint, meta: { ...result.checkpoint.meta, weightDtypes, floatRunId: request.inputs.float } });
+    const outputDtypes = Object.fromEntries(result.layers.map((l) => [l.name, l.dtype]));
+    await env.artifacts.put('calibration', request.runId, { ...result.checkpoint, meta: { ...result.checkpoint.meta, weightDtypes, outputDtypes, floatRunId: request.inputs.float } });
     const out: CalibrationStageResult = {
       runId: request.runId,
       seconds: elapsedSince(started),

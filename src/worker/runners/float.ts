@@ -20,6 +20,9 @@ function isStageError(error: unknown): boolean {
   return error instanceof StageCancelled || (error instanceof Error && /^(float|qat|calibration|validation): /.test(error.message));
 }
 
+/** Steps between metric readbacks: enough points for the live charts, and the readback is asynchronous. */
+export const LOG_EVERY = 5;
+
 export const runFloat: StageRunner<'float'> = async (request, env) => {
   const started = performance.now();
   const { train, test } = env.state.datasets();
@@ -41,7 +44,7 @@ export const runFloat: StageRunner<'float'> = async (request, env) => {
 
     let result;
     try {
-      result = await trainFloat(traced.graph, { train, test, signal: env.signal, progress: (p) => env.progress(p) }, settings);
+      result = await trainFloat(traced.graph, { train, test, signal: env.signal, progress: (p) => env.progress(p) }, settings, { logEvery: LOG_EVERY });
     } catch (error) {
       throw isStageError(error) ? error : UserCodeError.from(error);
     }

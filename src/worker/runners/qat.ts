@@ -12,6 +12,7 @@ import { resolveTrainSettings } from '../resolveSettings';
 import type { TrainStageResult } from '../results';
 import type { StageRunner } from '../stages';
 import { qconfigSettings } from '../analyze';
+import { LOG_EVERY } from './float';
 import { disposeAll, elapsedSince, inputCheckpoint, loadProgram, locateUserError, stageContext } from './common';
 
 export const runQatStage: StageRunner<'qat'> = async (request, env) => {
@@ -31,13 +32,15 @@ export const runQatStage: StageRunner<'qat'> = async (request, env) => {
         calibration,
         float: floatSettings,
         settings: overrides,
+        train: { logEvery: LOG_EVERY },
       });
     } catch (error) {
       throw locateUserError(error, 'qconfig.ts');
     }
     const { result } = made;
     const weightDtypes = Object.fromEntries(result.layers.filter((l) => l.weightDtype).map((l) => [l.name, l.weightDtype!]));
-    await env.artifacts.put('qat', request.runId, { ...result.checkpoint, meta: { ...result.checkpoint.meta, weightDtypes, calibrationRunId: request.inputs.calibration } });
+    const outputDtypes = Object.fromEntries(result.layers.map((l) => [l.name, l.dtype]));
+    await env.artifacts.put('qat', request.runId, { ...result.checkpoint, meta: { ...result.checkpoint.meta, weightDtypes, outputDtypes, calibrationRunId: request.inputs.calibration } });
     const out: TrainStageResult = {
       runId: request.runId,
       seconds: elapsedSince(started),

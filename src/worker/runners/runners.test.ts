@@ -7,6 +7,7 @@ import { emptyOverrides } from '../../store/settings';
 import { getTestDevice } from '../../testing/gpu';
 import { ArtifactStore } from '../artifacts';
 import { histogramOf } from '../histogram';
+import { ACTIVATION_IMAGES, activationHistogram } from '../activations';
 import type { Checkpoint } from '../../pipeline/checkpoints';
 import type { StageRequest } from '../results';
 import type { StageEnv } from '../stages';
@@ -76,6 +77,17 @@ describe('the stages in the worker', () => {
     expect(calibration.modelBytes).toBeLessThan(result.modelBytes / 3);
     const grid = histogramOf(await e.artifacts.get('calibration', 'cal-1'), { stage: 'calibration', runId: 'cal-1', layer: 'conv1', kind: 'weight', bins: 32 }).grid;
     expect(grid).toMatchObject({ quantMin: -128, quantMax: 127 });
+    // conv1's outputs (conv + BN + ReLU, fake-quantized) on 64 test images, with its output grid.
+    const activations = await activationHistogram(
+      files,
+      await e.artifacts.get('calibration', 'cal-1'),
+      { stage: 'calibration', runId: 'cal-1', layer: 'conv1', kind: 'activation', bins: 32 },
+      state.datasets().test,
+    );
+    expect(activations.counts.reduce((a, b) => a + b, 0)).toBe(ACTIVATION_IMAGES * 16 * 28 * 28);
+    expect(activations.min).toBeGreaterThanOrEqual(0);
+    expect(activations.grid).toMatchObject({ dtype: 'qint8', quantMin: -128, quantMax: 127 });
+    expect(activations.max).toBeLessThanOrEqual(127 * activations.grid!.scale + 1e-6);
 
     const validation = await runValidationStage({ files, settings: tiny, runId: 'val-1', inputs: { calibration: 'cal-1' } }, e);
     // The same model, checkpoint and test images: the accuracy calibration measured.
