@@ -359,6 +359,7 @@ Steps: load the float weights, fuse, prepare_qat with the playground's qconfig p
 Notes: PyTorch has no int16 dtype or int32 high-precision output in torch.ao; qint16 is fake-quantized as
 qint32 with the int16 range, and a high-precision output is left in float (PlaceholderObserver), so
 torch.ao.quantization.convert cannot lower those layers - use the playground's compile for deployment.
+A setup(model) hook in qconfig.ts (freezing a backbone) is not translated: add it after build_qat_model.
 """
 import argparse
 import base64
