@@ -20,8 +20,8 @@ beforeAll(async () => {
 failOnGpuErrors();
 
 const SETTINGS: TrainSettings = {
-  trainSubset: 1024,
-  testSubset: 400,
+  trainSubset: 768,
+  testSubset: 300,
   epochs: 2,
   batchSize: 32,
   lr: 0.05,
@@ -44,7 +44,7 @@ describe('trainFloat', () => {
   it('trains the reference CNN on a small subset: loss falls, test accuracy far above chance, memory flat', async () => {
     manual_seed(3);
     const model = new ReferenceCNN();
-    const before = await evaluate(model, data.test, { subset: 400 });
+    const before = await evaluate(model, data.test, { subset: 300 });
     const progress: StageProgress[] = [];
     const tensorsBefore = liveTensorCount();
     const buffersBefore = bufferPool.stats();
@@ -53,18 +53,18 @@ describe('trainFloat', () => {
     expect(bufferPool.stats().liveBuffers).toBe(buffersBefore.liveBuffers);
     expect(bufferPool.stats().liveBytes).toBe(buffersBefore.liveBytes);
 
-    expect(result.steps).toBe(2 * 32);
-    expect(result.history.length).toBeGreaterThanOrEqual(8);
+    expect(result.steps).toBe(2 * 24);
+    expect(result.history.length).toBeGreaterThanOrEqual(6);
     const first = result.history[0]!;
     const last = result.history[result.history.length - 1]!;
     expect(last.loss).toBeLessThan(first.loss * 0.6);
-    expect(result.test.count).toBe(400);
+    expect(result.test.count).toBe(300);
     expect(before.accuracy).toBeLessThan(0.3);
-    // Chance is 10%; 1k images for 2 epochs reach about 70% with this recipe.
+    // Chance is 10%; 768 images for 2 epochs reach about 70% with this recipe.
     expect(result.test.accuracy).toBeGreaterThan(0.6);
     expect(result.imagesPerSecond).toBeGreaterThan(0);
     const last_ = progress.filter((p) => p.step !== undefined).at(-1)!;
-    expect(last_.step).toBe(64);
+    expect(last_.step).toBe(48);
     expect(last_.fraction).toBe(1);
     expect(progress.some((p) => p.imagesPerSecond! > 0 && p.etaSeconds !== undefined && p.loss !== undefined)).toBe(true);
     model.dispose();
