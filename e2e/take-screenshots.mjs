@@ -2,7 +2,7 @@
 // runs the journey on a small subset through window.qatPlayground, and writes docs/*.png:
 //   screenshot.png  every stage done, the accuracy of each model side by side
 //   training.png    QAT running: progress, images/s, ETA, live charts
-//   graph.png       the fused and prepared model with dtypes on the edges
+//   graph.png       the residual example, fused and prepared, with dtypes on the edges
 //   layers.png      the per-layer table after fixed-point evaluation
 //   errors.png      a syntax error as a marker and a message
 // Usage: npm run build && node e2e/take-screenshots.mjs
@@ -47,8 +47,8 @@ try {
 
   // QAT while it trains.
   await page.getByTestId('results.tab.training').click();
-  const qat = page.evaluate(() => window.qatPlayground.run('qat', { epochs: 1 }));
-  await page.waitForFunction(() => (window.qatPlayground.state().stages.qat.fraction ?? 0) > 0.45, null, { timeout: 240_000 });
+  const qat = page.evaluate(() => window.qatPlayground.run('qat', { epochs: 2 }));
+  await page.waitForFunction(() => (window.qatPlayground.state().stages.qat.fraction ?? 0) > 0.8, null, { timeout: 240_000 });
   await page.getByTestId('stage.qat').scrollIntoViewIfNeeded();
   await shot(page, 'training');
   await qat;
@@ -63,16 +63,21 @@ try {
   await page.getByTestId('results').scrollIntoViewIfNeeded();
   await shot(page, 'layers');
 
-  await page.getByTestId('results.tab.graph').click();
-  await page.getByTestId('results').scrollIntoViewIfNeeded();
-  await shot(page, 'graph');
-
   const model = await page.evaluate(() => window.qatPlayground.getSource('model.ts'));
   await page.evaluate((text) => window.qatPlayground.setSource('model.ts', text.replace('x = torch.flatten(x, 1);', 'x = torch.flatten(x, 1;')), model);
   await page.evaluate(() => window.qatPlayground.checkCode());
+  await page.getByTestId('results.tab.graph').click();
   await page.locator('.side-panel').evaluate((el) => el.scrollTo(0, 0));
   await shot(page, 'errors');
   await page.evaluate((text) => window.qatPlayground.setSource('model.ts', text), model);
+
+  // The graph of the residual example: the skip connections and the fused conv-bn-add-relu.
+  await page.evaluate(() => window.qatPlayground.loadExample('residual'));
+  await page.evaluate(() => window.qatPlayground.checkCode());
+  await page.getByTestId('results.tab.graph').click();
+  await page.getByTestId('results').scrollIntoViewIfNeeded();
+  await shot(page, 'graph');
+  await page.evaluate(() => window.qatPlayground.loadExample('reference_cnn'));
   await browser.close();
 } finally {
   server.kill();

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { HistogramResult } from '../worker/results';
+import { ACTIVATION_IMAGES, type HistogramResult } from '../worker/results';
 import { useApp, useAppStore, useDerived } from './StoreContext';
 
 const WIDTH = 600;
@@ -109,7 +109,7 @@ export function HistogramView() {
         </span>
         <span className="muted small" data-testid="histogram.caption">
           {h
-            ? `${h.kind === 'weight' ? 'weights' : `outputs on ${64} test images`} · ${h.min.toPrecision(3)} … ${h.max.toPrecision(3)}${
+            ? `${h.kind === 'weight' ? 'weights' : `outputs on ${ACTIVATION_IMAGES} test images`} · ${h.min.toPrecision(3)} … ${h.max.toPrecision(3)}${
                 h.grid ? ` · grid ${h.grid.dtype}, scale ${h.grid.scale.toPrecision(3)}` : ' · no quantization grid (float, or an int32 output)'
               }`
             : ''}

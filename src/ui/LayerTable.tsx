@@ -30,6 +30,12 @@ function selectRows(s: AppState) {
   });
 }
 
+/** `FakeQuantize(MovingAverageMinMaxObserver, qint8)` → `MovingAverageMinMax` (the full text is the cell's title). */
+function shortObserver(observer: string): string {
+  const m = /\(([A-Za-z]+?)(Observer)?[,)]/.exec(observer);
+  return m ? m[1]! : observer;
+}
+
 export function LayerTable() {
   const rows = useDerived(selectRows);
   const source = useDerived((s) => (layersOf(s.stages.qat.result) ? 'QAT' : layersOf(s.stages.calibration.result) ? 'calibration' : null));
@@ -52,9 +58,9 @@ export function LayerTable() {
               <th>weight</th>
               <th className="num">scale</th>
               <th className="num">zero point</th>
-              <th>observer</th>
               <th className="num">SQNR</th>
               <th className="num">LSB Δ</th>
+              <th>observer</th>
             </tr>
           </thead>
           <tbody>
@@ -66,11 +72,11 @@ export function LayerTable() {
                 <td className={row.weightDtype ? `dtype dtype-${row.weightDtype}` : ''}>{row.weightDtype ?? ''}</td>
                 <td className="num mono">{formatScales(row.scale)}</td>
                 <td className="num mono">{formatZeroPoints(row.zeroPoint)}</td>
-                <td className="small observer" title={row.observer}>
-                  {row.observer}
-                </td>
                 <td className="num">{row.sqnr === null ? '–' : Number.isFinite(row.sqnr) ? `${row.sqnr.toFixed(1)} dB` : '∞'}</td>
-                <td className="num">{row.maxLsb === null ? '–' : row.maxLsb}</td>
+                <td className="num">{row.maxLsb === null ? '–' : Number.isInteger(row.maxLsb) ? row.maxLsb : row.maxLsb.toFixed(1)}</td>
+                <td className="small observer" title={row.observer}>
+                  {shortObserver(row.observer)}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -14,11 +14,10 @@ import { loadCheckpoint, stateDictOf, type Checkpoint } from '../pipeline/checkp
 import { set_fake_quantize } from '../quant/fake_quant_state';
 import { FakeQuantState } from '../quant/types';
 import { binValues, DTYPE_RANGES } from './histogram';
-import type { HistogramParams, HistogramResult, SourceTexts } from './results';
+import { ACTIVATION_IMAGES, type HistogramParams, type HistogramResult, type SourceTexts } from './results';
 import { disposeAll, loadProgram } from './runners/common';
 
-/** Images of the test set the activations are taken on. */
-export const ACTIVATION_IMAGES = 64;
+export { ACTIVATION_IMAGES };
 
 export async function activationHistogram(files: SourceTexts, checkpoint: Checkpoint, params: HistogramParams, test: ImageDataset): Promise<HistogramResult> {
   const program = loadProgram({ files, settings: {} as never, runId: '', inputs: {} });

@@ -220,6 +220,9 @@ export interface LayerRow {
   maxLsb: number | null;
 }
 
+/** Test images an activation histogram is taken on. */
+export const ACTIVATION_IMAGES = 64;
+
 /** A histogram of one layer's weights or activations, with the quantization grid it was given. */
 export interface HistogramParams {
   stage: 'float' | 'calibration' | 'qat';
