@@ -3,7 +3,7 @@
 //   moving average: min = min + c * (batch_min - min), or batch_min on the first batch
 // Each float32 op rounds on its own, as PyTorch's separate tensor ops: `keep` hides the product from the
 // compiler so it cannot fuse it into an fma.
-override WG: u32 = 256u;
+override WG: u32 = 64u;
 override AVERAGING: bool = false;
 
 struct Params {

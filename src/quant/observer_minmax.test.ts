@@ -86,6 +86,44 @@ describe('MinMax observers on the GPU', () => {
     expect(bits(await obs.max_val.read())).toEqual(bits(s.max));
   });
 
+  it('reduces in both per-channel paths (one pass for small channels, partials for large) and takes the elements past the last vec4', async () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+    // [3, 5, 1100, 7] on axis 1: 23100 elements per channel, rows of 7700 (several chunks per row).
+    for (const [shape, axis] of [
+      [[3, 5, 1100, 7], 1],
+      [[6, 4100], 0],
+      [[2, 3, 9000], 2],
+    ] as const) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const batches = Array.from({ length: 2 }, (_, k) => Array.from({ length: n }, () => rand() * (k + 2)));
+      batches[1]![n - 1] = 99.5;
+      batches[1]![n - 2] = -98.25;
+      for (const c of [null, 0.1]) {
+        const obs = new PerChannelMinMaxObserver({ ch_axis: axis, averaging_constant: c ?? undefined, qscheme: 'per_channel_affine', dtype: 'quint8' });
+        let state: MinMax | null = null;
+        for (const b of batches) {
+          obs(Tensor.fromArray(b, [...shape]));
+          state = updateMinMax(state, aminmaxPerChannel(b, shape, axis), c);
+        }
+        expect(bits(await obs.min_val.read())).toEqual(bits(state!.min));
+        expect(bits(await obs.max_val.read())).toEqual(bits(state!.max));
+      }
+    }
+    // Per tensor: extremes in the 1-3 elements past the last whole vec4, and inputs shorter than a vec4.
+    for (const n of [1, 2, 3, 5, 1030, 4097, 70_003]) {
+      for (const where of [n - 1, 0, Math.floor(n / 2)]) {
+        const data = Array.from({ length: n }, () => rand());
+        data[where] = 7.5;
+        data[n - 1 - where] = -6.25;
+        const obs = new MinMaxObserver();
+        obs(Tensor.fromArray(data, [n]));
+        const [lo, hi] = aminmax(data);
+        expect([f32Bits((await obs.min_val.read())[0]!), f32Bits((await obs.max_val.read())[0]!)]).toEqual([f32Bits(lo), f32Bits(hi)]);
+      }
+    }
+  });
+
   it('gives scale 1, zero point 0 before any data, and per-channel channel mismatches name both', async () => {
     const obs = new MinMaxObserver();
     const [scale, zp] = obs.calculate_qparams();

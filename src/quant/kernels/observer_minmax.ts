@@ -1,31 +1,39 @@
 /**
- * Min/max observers on the GPU, in place on the observer's state buffers, no readback:
- * per tensor in two passes (workgroup partials, then one workgroup that reduces them and updates the
- * state), per channel in one (a workgroup per channel). CPU reference: numerics/minmax.ts.
+ * Min/max observers on the GPU, in place on the observer's state buffers, no readback, no workgroup
+ * barriers (a software adapter pays dearly for them): per tensor in two passes (contiguous vec4 runs to
+ * partials, then one small workgroup that reduces them and updates the state); per channel in one pass
+ * when channels are small (weights: an invocation per channel), else partials per (row, chunk) and an
+ * update per channel. Min and max do not depend on the order of reduction. CPU reference: numerics/minmax.ts.
  */
 import partialWgsl from '../../../shaders/observer_minmax_partial.wgsl?raw';
 import updateWgsl from '../../../shaders/observer_minmax_update.wgsl?raw';
 import channelWgsl from '../../../shaders/observer_minmax_channel.wgsl?raw';
 import { dispatch } from '../../engine/commands';
 import { getPipeline } from '../../engine/pipelines';
+import { grid1d } from '../../engine/grid';
 import { Tensor } from '../../engine/tensor';
-import { uniformBytes, withMath } from './wgsl';
+import { unusedBinding, uniformBytes, withMath } from './wgsl';
 
-const WG = 256;
-/** Enough workgroups to keep a GPU busy; each thread strides over the rest. */
-const MAX_GROUPS = 256;
-/** Elements a thread takes before another workgroup is worth starting. */
-const PER_THREAD = 16;
+const WG = 64;
+/** vec4s one invocation of the per-tensor pass reduces (fewer partials for the one-workgroup update). */
+const CHUNK4 = 256;
+/** Per channel: at most this many elements per channel are reduced by one invocation in one pass. */
+const DIRECT_MAX = 16384;
+/** Per channel, two passes: elements of a row one invocation reduces. */
+const CHANNEL_CHUNK = 1024;
 
 /** Pass 1 of a per-tensor min/max: [groups] (min, max) partials. */
 export function minMaxPartials(x: Tensor): Tensor {
   const n = x.numel;
-  const groups = Math.max(1, Math.min(MAX_GROUPS, Math.ceil(n / (WG * PER_THREAD))));
+  const groups = Math.max(1, Math.ceil(Math.floor(n / 4) / CHUNK4));
   const partial = new Tensor([groups, 2], 'float32');
+  const [gx, gy, stride] = grid1d(groups, WG);
   const pipeline = getPipeline('observer_minmax_partial', () => partialWgsl, { WG });
-  dispatch(pipeline, [x.buffer, partial.buffer], [groups], uniformBytes([
+  dispatch(pipeline, [x.buffer, partial.buffer], [gx, gy], uniformBytes([
     ['u32', n],
     ['u32', groups],
+    ['u32', CHUNK4],
+    ['u32', stride],
   ]));
   return partial;
 }
@@ -60,17 +68,33 @@ export function observeMinMaxPerChannel(x: Tensor, axis: number, minVal: Tensor,
   for (let d = 0; d < axis; d++) outer *= x.shape[d]!;
   const inner = x.numel / (outer * channels);
   const averaging = averagingConstant !== null;
-  const pipeline = getPipeline(`observer_minmax_channel:${averaging ? 'avg' : 'run'}`, () => withMath(channelWgsl), {
-    WG,
-    AVERAGING: averaging ? 1 : 0,
-  });
-  const gx = Math.min(channels, 65535);
-  const gy = Math.ceil(channels / 65535);
-  dispatch(pipeline, [x.buffer, minVal.buffer, maxVal.buffer], [gx, gy], uniformBytes([
-    ['u32', outer],
-    ['u32', channels],
-    ['u32', inner],
-    ['u32', 0],
-    ['f32', averagingConstant ?? 0],
-  ]));
+  const pipelineOf = (mode: number) =>
+    getPipeline(`observer_minmax_channel:${mode}:${averaging ? 'avg' : 'run'}`, () => withMath(channelWgsl), {
+      WG,
+      MODE: mode,
+      AVERAGING: averaging ? 1 : 0,
+    });
+  const uniforms = (chunks: number, chunk: number, stride: number) =>
+    uniformBytes([
+      ['u32', outer],
+      ['u32', channels],
+      ['u32', inner],
+      ['u32', chunks],
+      ['u32', chunk],
+      ['u32', stride],
+      ['u32', 0],
+      ['f32', averagingConstant ?? 0],
+    ]);
+  const [cx, cy, cStride] = grid1d(channels, WG);
+  if (outer * inner <= DIRECT_MAX) {
+    dispatch(pipelineOf(0), [x.buffer, unusedBinding(), minVal.buffer, maxVal.buffer], [cx, cy], uniforms(1, inner, cStride));
+    return;
+  }
+  const chunk = Math.min(inner, CHANNEL_CHUNK);
+  const chunks = Math.ceil(inner / chunk);
+  const partial = new Tensor([outer * channels * chunks, 2], 'float32');
+  const [px, py, pStride] = grid1d(outer * channels * chunks, WG);
+  dispatch(pipelineOf(1), [x.buffer, partial.buffer, minVal.buffer, maxVal.buffer], [px, py], uniforms(chunks, chunk, pStride));
+  dispatch(pipelineOf(2), [x.buffer, partial.buffer, minVal.buffer, maxVal.buffer], [cx, cy], uniforms(chunks, chunk, cStride));
+  partial.dispose();
 }

@@ -1,0 +1,130 @@
+/**
+ * Where a QAT step's time goes, next to a float step: the dispatches of one training step of the
+ * reference CNN (batch 64) are recorded, counted and replayed by kernel family, each family timed in this
+ * process's CPU time (SwiftShader runs on the CPU). Also the JS time to encode a step.
+ *
+ *   npx vite-node scripts/qat_profile.ts [-- --batch 64 --reps 3]
+ */
+import { gpuTestEnv } from '../src/testing/gpuEnv';
+
+Object.assign(process.env, gpuTestEnv(process.env));
+const { getTestDevice, closeTestDevice } = await import('../src/testing/gpu');
+const { Tensor, tidy } = await import('../src/engine/tensor');
+const { sync, flush, dispatch, setDispatchRecorder, submitCount } = await import('../src/engine/commands');
+const { backward } = await import('../src/engine/autograd');
+const { cross_entropy_with_stats } = await import('../src/engine/functional');
+const { SGD } = await import('../src/optim/sgd');
+const { evaluate: evaluateSources, findExample, traceModel, prepareStageModel } = await import('../src/dsl/index');
+const { set_fake_quantize } = await import('../src/quant/fake_quant_state');
+const { FakeQuantState } = await import('../src/quant/types');
+const { StateRing, LossLog } = await import('../src/pipeline/nonfinite');
+type Module = import('../src/nn/module').Module;
+type RecordedDispatch = import('../src/engine/commands').RecordedDispatch;
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+const batch = Number(arg('batch', '64'));
+const reps = Number(arg('reps', '3'));
+
+await getTestDevice();
+const example = findExample('reference_cnn')!;
+const evaluated = evaluateSources(example.files);
+if (!evaluated.ok) throw new Error(JSON.stringify(evaluated.diagnostics));
+const program = evaluated.program;
+const images = Tensor.fromArray(Float32Array.from({ length: batch * 784 }, (_, i) => Math.sin(i * 0.01) * 1.5), [batch, 1, 28, 28]);
+const labels = Tensor.fromArray(Int32Array.from({ length: batch }, (_, i) => i % 10), [batch], 'int32');
+
+function trainStep(model: Module, optimizer: InstanceType<typeof SGD>, extra?: (loss: InstanceType<typeof Tensor>) => void): () => void {
+  return () =>
+    tidy(() => {
+      const { loss } = cross_entropy_with_stats(model(images) as InstanceType<typeof Tensor>, labels);
+      extra?.(loss);
+      backward(loss);
+      optimizer.step();
+      optimizer.zero_grad();
+    });
+}
+
+async function cpuMs(fn: () => void, times = reps): Promise<{ cpu: number; wall: number }> {
+  fn();
+  await sync();
+  let best = { cpu: Infinity, wall: Infinity };
+  for (let r = 0; r < 3; r++) {
+    const c0 = process.cpuUsage();
+    const w0 = performance.now();
+    for (let i = 0; i < times; i++) fn();
+    await sync();
+    const c = process.cpuUsage(c0);
+    const t = { cpu: (c.user + c.system) / 1000 / times, wall: (performance.now() - w0) / times };
+    if (t.cpu < best.cpu) best = t;
+  }
+  return best;
+}
+
+async function profile(name: string, step: () => void): Promise<number> {
+  step();
+  await sync();
+  const recorded: RecordedDispatch[] = [];
+  setDispatchRecorder((d) => recorded.push(d));
+  const s0 = submitCount();
+  const e0 = performance.now();
+  step();
+  const encode = performance.now() - e0;
+  flush();
+  const submits = submitCount() - s0;
+  setDispatchRecorder(null);
+  await sync();
+  const whole = await cpuMs(step);
+  const families = new Map<string, RecordedDispatch[]>();
+  for (const d of recorded) {
+    const label = d.pipeline.label || '?';
+    const list = families.get(label) ?? [];
+    list.push(d);
+    families.set(label, list);
+  }
+  const rows: { label: string; count: number; ms: number }[] = [];
+  let sum = 0;
+  for (const [label, list] of families) {
+    const t = await cpuMs(() => {
+      for (const d of list) dispatch(d.pipeline, d.buffers, d.workgroups, d.uniforms);
+    });
+    rows.push({ label, count: list.length, ms: t.cpu });
+    sum += t.cpu;
+  }
+  rows.sort((a, b) => b.ms - a.ms);
+  console.log(`\n== ${name}: ${recorded.length} dispatches, ${submits} submits, encode ${encode.toFixed(1)} ms JS; step ${whole.cpu.toFixed(1)} ms CPU (${whole.wall.toFixed(1)} wall); replayed families sum ${sum.toFixed(1)} ms CPU`);
+  for (const r of rows) console.log(`  ${r.label.padEnd(60)} ${String(r.count).padStart(4)} × ${r.ms.toFixed(2).padStart(8)} ms`);
+  return whole.cpu;
+}
+
+const floatModel = program.createModel();
+const traced = traceModel(floatModel, { fuse: false });
+if (!traced.ok) throw new Error('trace failed');
+traced.graph.train();
+const floatOpt = new SGD(floatModel.parameters(), { lr: 0.01, momentum: 0.9, weight_decay: 4e-5 });
+const floatMs = await profile('float step', trainStep(traced.graph, floatOpt));
+
+const qatModel = prepareStageModel(program, 'qat', { float_state_dict: floatModel.state_dict() });
+qatModel.train();
+set_fake_quantize(qatModel, FakeQuantState.QAT);
+const qatOpt = new SGD(qatModel.parameters().filter((p) => p.requiresGrad), { lr: 0.001, momentum: 0.9, weight_decay: 4e-5 });
+const qatMs = await profile('QAT step (model only)', trainStep(qatModel, qatOpt));
+const ring = new StateRing(25);
+const log = new LossLog(20);
+let n = 0;
+const order = new Int32Array(batch);
+const stageMs = await profile(
+  'QAT step (as trainQat)',
+  trainStep(qatModel, qatOpt, (loss) => {
+    n++;
+    log.add(n, loss);
+    ring.record(n, qatModel, order);
+  }),
+);
+console.log(`\nQAT/float: model only ${(qatMs / floatMs).toFixed(2)}, as trainQat ${(stageMs / floatMs).toFixed(2)}`);
+ring.dispose();
+log.dispose();
+await closeTestDevice();
+process.exit(0);
