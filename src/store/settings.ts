@@ -45,6 +45,20 @@ export interface CompileSettings {
   embedWeights: boolean;
 }
 
+/** The sensitivity stage's own settings (the rest of src/pipeline/sensitivity.ts's keep their defaults). */
+export interface SensitivityPageSettings {
+  /** The metric and mode of the table the bars, the download, the order and mixed precision use. */
+  metric: 'L1' | 'SQNR' | 'accuracy';
+  mode: 'only' | 'all_but';
+  /** Test images of the per-layer SQNR (its fixed-point side runs on the CPU). */
+  sqnrImages: number;
+  mixedPrecision: boolean;
+  /** Allowed fixed-point accuracy drop from float for mixed precision, 0..1. */
+  target: number;
+  /** Calibration batches of each mixed-precision candidate. */
+  calibrationBatches: number;
+}
+
 export interface SettingGroups {
   data: DataSettings;
   float: TrainStageSettings;
@@ -53,15 +67,16 @@ export interface SettingGroups {
   convert: ConvertSettings;
   check: CheckSettings;
   compile: CompileSettings;
+  sensitivity: SensitivityPageSettings;
 }
 
 export type SettingGroup = keyof SettingGroups;
-export const SETTING_GROUPS: readonly SettingGroup[] = ['data', 'float', 'calibration', 'qat', 'convert', 'check', 'compile'];
+export const SETTING_GROUPS: readonly SettingGroup[] = ['data', 'float', 'calibration', 'qat', 'convert', 'check', 'compile', 'sensitivity'];
 
 export type SettingsOverrides = { [G in SettingGroup]: Partial<SettingGroups[G]> };
 
 /** A flat settings object as `run(stage, settings)` and `setSettings` take it. */
-export type FlatSettings = Partial<DataSettings & TrainStageSettings & CalibrationSettings & ConvertSettings & CheckSettings & CompileSettings>;
+export type FlatSettings = Partial<DataSettings & TrainStageSettings & CalibrationSettings & ConvertSettings & CheckSettings & CompileSettings & SensitivityPageSettings>;
 
 export const DEFAULT_DATA: DataSettings = { trainSubset: 0, testSubset: 0, seed: 0 };
 
@@ -95,11 +110,13 @@ const DEFAULTS: SettingGroups = {
   convert: { requantMode: 'multiplier', from: 'qat' },
   check: { march: 'bayes' },
   compile: { onnxStyle: 'qoperator', embedWeights: false },
+  // As SENSITIVITY_DEFAULTS in src/pipeline/sensitivity.ts (src/store/settings.test.ts holds them equal).
+  sensitivity: { metric: 'L1', mode: 'only', sqnrImages: 32, mixedPrecision: true, target: 0.01, calibrationBatches: 20 },
 };
 export const DEFAULT_GROUPS: Readonly<SettingGroups> = Object.freeze(DEFAULTS);
 
 export function emptyOverrides(): SettingsOverrides {
-  return { data: {}, float: {}, calibration: {}, qat: {}, convert: {}, check: {}, compile: {} };
+  return { data: {}, float: {}, calibration: {}, qat: {}, convert: {}, check: {}, compile: {}, sensitivity: {} };
 }
 
 /** The group a stage's own settings live in (stages without settings of their own use only `data`). */
@@ -111,6 +128,7 @@ export function stageGroup(stage: StageName): Exclude<SettingGroup, 'data'> | nu
     case 'convert':
     case 'check':
     case 'compile':
+    case 'sensitivity':
       return stage;
     default:
       return null;
@@ -151,6 +169,14 @@ const CHECKS: { [G in SettingGroup]: { [K in keyof SettingGroups[G]]: Check } } 
   convert: { requantMode: oneOf('multiplier', 'float'), from: oneOf('qat', 'calibration') },
   check: { march: oneOf('bayes', 'bernoulli2') },
   compile: { onnxStyle: oneOf('qoperator', 'integer'), embedWeights: bool },
+  sensitivity: {
+    metric: oneOf('L1', 'SQNR', 'accuracy'),
+    mode: oneOf('only', 'all_but'),
+    sqnrImages: count(1),
+    mixedPrecision: bool,
+    target: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? null : 'a number in [0, 1]'),
+    calibrationBatches: count(1),
+  },
 };
 
 /** Checks one group's patch; returns the problems (empty when every key is known and good). */

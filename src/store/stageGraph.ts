@@ -112,8 +112,10 @@ export function stageKey(stage: StageName, inputs: KeyInputs): string {
       parts.push(filesKey(inputs.files), settings.data, settings.qat);
       break;
     case 'validation':
-    case 'sensitivity':
       parts.push(filesKey(inputs.files), settings.data);
+      break;
+    case 'sensitivity':
+      parts.push(filesKey(inputs.files), settings.data, settings.sensitivity);
       break;
     case 'convert':
       parts.push(settings.convert);

@@ -1,12 +1,26 @@
 /**
  * The sensitivity stage's result: a bar per quantized op for the chosen metric and mode (most sensitive
  * first), the per-node table of every metric (click a header to sort), the debug tool's table as a JSON
- * download, and the mixed-precision choice with the qconfig.ts line that applies it.
+ * download, and the mixed-precision choice with the qconfig.ts line that applies it. "Use in qconfig.ts"
+ * writes the table and the sensitive-op setters (topk, or the mixed-precision choice) into qconfig.ts.
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { SensitivityReport } from '../pipeline/sensitivity';
 import { SENSITIVITY_METRICS, type SensitivityMetric, type SensitivityMode } from '../quant/sensitivity';
-import { SENSITIVITY_COLUMNS, formatMetric, sensitivityBars, sensitivityDownload, sensitivityRows, sortRows, type SensitivityColumn, type SensitivityViewRow } from './sensitivityData';
+import {
+  SENSITIVITY_COLUMNS,
+  formatMetric,
+  rowsInTableOrder,
+  sensitivityBars,
+  sensitivityDownload,
+  sensitivityRows,
+  sensitivityTableRows,
+  sortRows,
+  type SensitivityColumn,
+  type SensitivityViewRow,
+} from './sensitivityData';
+import { applySensitiveOpsToQconfig, type SensitivityTableRow } from './qconfigEdit';
+import { useApp } from './StoreContext';
 
 const MODES: readonly { mode: SensitivityMode; label: string }[] = [
   { mode: 'only', label: 'only this op quantized' },
@@ -53,12 +67,38 @@ function BarChart({ report, metric, mode }: { report: SensitivityReport; metric:
   );
 }
 
+/** Writes int16 for `rows` (most sensitive first, the first `topk` of them) into qconfig.ts; says what it did or what went wrong. */
+function useQconfigWriter() {
+  const qconfig = useApp((s) => s.files['qconfig.ts']);
+  const setSource = useApp((s) => s.setSource);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const write = (rows: readonly SensitivityTableRow[], topk: number, origin: string) => {
+    try {
+      setSource('qconfig.ts', applySensitiveOpsToQconfig(qconfig, rows, topk, origin));
+      const nodes = rows.slice(0, topk).map((r) => r[0]);
+      setMessage({
+        ok: true,
+        text: nodes.length
+          ? `qconfig.ts now gives ${nodes.join(', ')} int16 activations in calibration and QAT (see the Check tab); run Calibration again.`
+          : 'qconfig.ts has no sensitive-op setters now: every op is int8 again.',
+      });
+    } catch (error) {
+      setMessage({ ok: false, text: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  return { write, message };
+}
+
 export function SensitivityPanel({ report }: { report: SensitivityReport }) {
   const [metric, setMetric] = useState<SensitivityMetric>(report.settings.metric);
   const [mode, setMode] = useState<SensitivityMode>(report.settings.mode);
   const [sort, setSort] = useState<{ key: SensitivityColumn; descending: boolean } | null>(null);
   const rows = useMemo(() => sensitivityRows(report), [report]);
-  const sorted = sort ? sortRows(rows, sort.key, sort.descending) : rows;
+  // Until a header is clicked, the rows follow the chosen table: most sensitive first, as the bars.
+  const sorted = sort ? sortRows(rows, sort.key, sort.descending) : rowsInTableOrder(rows, report, metric, mode);
+  const tableRows = sensitivityTableRows(report, metric, mode);
+  const [topk, setTopk] = useState(1);
+  const writer = useQconfigWriter();
   const metrics = SENSITIVITY_METRICS.filter((m) => report.tables.some((t) => t.metric === m));
   const modes = MODES.filter((m) => report.tables.some((t) => t.mode === m.mode));
   const download = sensitivityDownload(report, metric, mode);
@@ -101,6 +141,36 @@ export function SensitivityPanel({ report }: { report: SensitivityReport }) {
         )}
       </div>
       <BarChart report={report} metric={metric} mode={mode} />
+      <div className="toolbar" data-testid="sensitivity.use">
+        <label>
+          int16 for the top{' '}
+          <input
+            type="number"
+            min={0}
+            max={tableRows.length}
+            value={topk}
+            onChange={(e) => setTopk(Math.max(0, Math.min(tableRows.length, Math.round(Number(e.target.value) || 0))))}
+            data-testid="sensitivity.topk"
+            style={{ width: '4em' }}
+          />{' '}
+          ops
+        </label>{' '}
+        <button
+          type="button"
+          className="button"
+          data-testid="sensitivity.apply"
+          disabled={tableRows.length === 0}
+          title="Writes this table into qconfig.ts with sensitive_op_calibration/qat_8bit_weight_16bit_act_qconfig_setter(sensitivity_table, { topk }) in front of each stage's setters"
+          onClick={() => writer.write(tableRows, topk, download?.name ?? `${metric} ${mode} table`)}
+        >
+          Use in qconfig.ts
+        </button>
+      </div>
+      {writer.message && (
+        <p className={`small ${writer.message.ok ? 'muted' : 'stage-error'}`} role={writer.message.ok ? 'status' : 'alert'} data-testid="sensitivity.apply.message">
+          {writer.message.text}
+        </p>
+      )}
       <div className="table-scroll">
         <table className="table table-compact" data-testid="sensitivity.table">
           <thead>
@@ -156,6 +226,17 @@ export function SensitivityPanel({ report }: { report: SensitivityReport }) {
           <pre className="mono small" data-testid="sensitivity.setter">
             {mixed.setter_code}
           </pre>
+          <button
+            type="button"
+            className="button"
+            data-testid="sensitivity.mixed.apply"
+            onClick={() => {
+              const chosen = report.table.filter((r) => mixed.int16.includes(r[0])).map((r): SensitivityTableRow => [r[0], r[1], r[2]]);
+              writer.write(chosen, chosen.length, `mixed-precision choice from output_0_${report.settings.metric}_${report.settings.mode}_sensitive_ops.json`);
+            }}
+          >
+            Use this choice in qconfig.ts
+          </button>
         </div>
       )}
     </div>

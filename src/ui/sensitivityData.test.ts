@@ -3,7 +3,7 @@ import type { SensitivityReport } from '../pipeline/sensitivity';
 import { SENSITIVITY_DEFAULTS } from '../pipeline/sensitivity';
 import { parseSensitivityTable } from '../quant/sensitivity';
 import { pickSensitiveOps } from '../quant/setters';
-import { sensitivityBars, sensitivityDownload, sensitivityRows, sortRows } from './sensitivityData';
+import { rowsInTableOrder, sensitivityBars, sensitivityDownload, sensitivityRows, sensitivityTableRows, sortRows } from './sensitivityData';
 
 const stats = (L1: number, SQNR: number, accuracy: number) => ({ L1, SQNR, accuracy });
 
@@ -64,5 +64,15 @@ describe('sensitivity panel data', () => {
     expect(table[2]).toEqual(['fc1', 'LinearReLU', Infinity]);
     expect(pickSensitiveOps(table, { topk: 1 })).toEqual(['fc2']);
     expect(pickSensitiveOps(table, { ratio: 0.5 })).toEqual(['fc2', 'quant']);
+  });
+
+  it('until a header is clicked, the rows follow the chosen table (the bars\' and the download\'s order)', () => {
+    const rows = sensitivityRows(report);
+    expect(rowsInTableOrder(rows, report, 'L1', 'only').map((r) => r.node)).toEqual(['fc2', 'fc1', 'quant']);
+    expect(rowsInTableOrder(rows, report, 'SQNR', 'only').map((r) => r.node)).toEqual(['fc2', 'quant', 'fc1']);
+    expect(rowsInTableOrder(rows, report, 'SQNR', 'only')[0]!.node).toBe(sensitivityBars(report, 'SQNR', 'only')[0]!.node);
+    // No such table: graph order.
+    expect(rowsInTableOrder(rows, report, 'accuracy', 'all_but').map((r) => r.node)).toEqual(['quant', 'fc1', 'fc2']);
+    expect(sensitivityTableRows(report, 'SQNR', 'only')).toEqual(parseSensitivityTable(sensitivityDownload(report, 'SQNR', 'only')!.text));
   });
 });

@@ -121,3 +121,19 @@ export function sensitivityDownload(report: SensitivityReport, metric: Sensitivi
   if (!table) return null;
   return { name: `output_0_${metric}_${mode}_sensitive_ops.json`, text: sensitivityTableJson(table.rows) };
 }
+
+/** The rows in the order of the table for `metric`/`mode` (most sensitive first, as the bars and the download); rows it lacks follow in graph order. */
+export function rowsInTableOrder(rows: readonly SensitivityViewRow[], report: SensitivityReport, metric: SensitivityMetric, mode: SensitivityMode): SensitivityViewRow[] {
+  const table = report.tables.find((t) => t.metric === metric && t.mode === mode);
+  if (!table) return [...rows];
+  const rank = new Map(table.rows.map((r, i) => [r[0], i]));
+  return rows
+    .map((row, i) => ({ row, i, rank: rank.get(row.node) ?? table.rows.length + i }))
+    .sort((a, b) => a.rank - b.rank)
+    .map((e) => e.row);
+}
+
+/** The table for `metric`/`mode` as [node, type, value] rows, most sensitive first (what "use in qconfig.ts" writes). */
+export function sensitivityTableRows(report: SensitivityReport, metric: SensitivityMetric, mode: SensitivityMode): [string, string, number][] {
+  return (report.tables.find((t) => t.metric === metric && t.mode === mode)?.rows ?? []).map((r) => [r[0], r[1], r[2]]);
+}

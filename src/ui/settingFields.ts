@@ -54,6 +54,14 @@ export const SETTING_FIELDS: Record<SettingGroup, SettingField[]> = {
     { key: 'onnxStyle', label: 'ONNX style', kind: 'select', options: ['qoperator', 'integer'], help: 'QLinearConv/QLinearMatMul, or ConvInteger/MatMulInteger with explicit requantization.' },
     { key: 'embedWeights', label: 'weights in script', kind: 'bool', options: ['false', 'true'], help: 'Put the weights inside the PyTorch script instead of a JSON file beside it.' },
   ],
+  sensitivity: [
+    { key: 'metric', label: 'metric', kind: 'select', options: ['L1', 'SQNR', 'accuracy'], help: 'Metric of the table the order, the download and mixed precision use.' },
+    { key: 'mode', label: 'mode', kind: 'select', options: ['only', 'all_but'], help: 'Only this op quantized, or every op but this one.' },
+    { key: 'sqnrImages', label: 'SQNR images', kind: 'int', help: 'Test images of the per-layer SQNR (its fixed-point side runs on the CPU).' },
+    { key: 'mixedPrecision', label: 'mixed precision', kind: 'bool', options: ['false', 'true'], help: 'Search the smallest set of int16 ops that brings fixed-point accuracy within the target of float.' },
+    { key: 'target', label: 'target drop', kind: 'number', help: 'Allowed fixed-point accuracy drop from float for mixed precision, 0..1 (0.01 = one point).' },
+    { key: 'calibrationBatches', label: 'calibration batches', kind: 'int', help: 'Calibration batches of each mixed-precision candidate.' },
+  ],
 };
 
 /** Parses what was typed into a field; throws a message for the field. */

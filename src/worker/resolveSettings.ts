@@ -40,6 +40,6 @@ export function resolveDataSettings(overrides: SettingsOverrides): SettingGroups
   return { ...DEFAULT_GROUPS.data, ...overrides.data };
 }
 
-export function resolveGroup<G extends 'convert' | 'check' | 'compile'>(group: G, overrides: SettingsOverrides): SettingGroups[G] {
+export function resolveGroup<G extends 'convert' | 'check' | 'compile' | 'sensitivity'>(group: G, overrides: SettingsOverrides): SettingGroups[G] {
   return { ...DEFAULT_GROUPS[group], ...overrides[group] } as SettingGroups[G];
 }

@@ -7,6 +7,7 @@ import { stateDictOf } from '../../pipeline/checkpoints';
 import { runSensitivity } from '../../pipeline/sensitivity';
 import type { SensitivityStageResult } from '../results';
 import type { StageRunner } from '../stages';
+import { resolveGroup } from '../resolveSettings';
 import { disposeAll, elapsedSince, inputCheckpoint, loadProgram, locateUserError, stageContext } from './common';
 
 export const runSensitivityStage: StageRunner<'sensitivity'> = async (request, env) => {
@@ -22,7 +23,7 @@ export const runSensitivityStage: StageRunner<'sensitivity'> = async (request, e
       report = await runSensitivity(program, stageContext(env), {
         ...(floatCheckpoint ? { float_state_dict: stateDictOf(floatCheckpoint) } : {}),
         calibration_state_dict: stateDictOf(calibration),
-        settings: testSubset ? { testSubset } : {},
+        settings: { ...resolveGroup('sensitivity', request.settings), ...(testSubset ? { testSubset } : {}) },
       });
     } catch (error) {
       throw locateUserError(error, 'qconfig.ts');
