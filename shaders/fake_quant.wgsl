@@ -3,7 +3,7 @@
 // qp[c] = (scale, 1/scale, zero_point, unused), 1/scale computed exactly on the GPU (fake_quant_pack).
 //
 // Memory-bound: vec4 loads, EPI vec4s per invocation, either as a contiguous run (RUNS, what a software
-// adapter wants: its per-invocation cost is high) or interleaved across invocations (coalesced, for GPUs).
+// adapter wants: its per-invocation cost is high, so runs are long, see kernels/fake_quantize.ts) or interleaved across invocations (coalesced, for GPUs).
 // Buffers are padded to 16 bytes, so the last vec4 may carry padding lanes: they are computed and
 // written into the output's padding, never read as data.
 override WG: u32 = 64u;
@@ -44,9 +44,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let scale_t = vec4<f32>(p.x);
   let inv_t = vec4<f32>(p.y);
   let zp_t = vec4<f32>(p.z);
-  for (var j = 0u; j < EPI; j = j + 1u) {
-    let v = select(id + j * params.threads, id * EPI + j, RUNS);
-    if (v >= params.n4) {
+  // Runs: this invocation's vec4s are [first, end); interleaved: first + j * threads.
+  let first = select(id, id * EPI, RUNS);
+  let step = select(params.threads, 1u, RUNS);
+  let count = select(EPI, min(EPI, params.n4 - min(first, params.n4)), RUNS);
+  for (var j = 0u; j < count; j = j + 1u) {
+    let v = first + j * step;
+    if (!RUNS && v >= params.n4) {
       break;
     }
     var scale = scale_t;

@@ -5,7 +5,7 @@ import { Tensor, tidy } from '../../engine/tensor';
 import { parseGolden } from '../numerics/golden_format';
 import { fakeQuantizeBackward as cpuBackward, fakeQuantizePerChannel, fakeQuantizePerTensor } from '../numerics/fake_quantize';
 import { f32Bits } from '../numerics/float32';
-import { fakeQuantizeBackward, fakeQuantizeForward, packQParamsInto, setFakeQuantLayout } from './fake_quantize';
+import { fakeQuantizeBackward, fakeQuantizeForward, packQParamsInto, setFakeQuantLaunch, setFakeQuantLayout } from './fake_quantize';
 
 beforeAll(async () => {
   await getTestDevice();
@@ -35,12 +35,16 @@ describe('fake quantize kernel', () => {
     }
   });
 
-  it('matches the CPU reference bit for bit on random data, ties and clipping included (per tensor and per channel, 3 dtypes, both launch layouts)', async () => {
+  it('matches the CPU reference bit for bit on random data, ties and clipping included (per tensor and per channel, 3 dtypes, both launch layouts, default and odd launch shapes)', async () => {
     for (const layout of ['runs', 'strided'] as const) {
-      setFakeQuantLayout(layout);
-      await randomParity();
+      for (const launch of [null, { wg: 4, epi: 3 }]) {
+        setFakeQuantLayout(layout);
+        setFakeQuantLaunch(launch);
+        await randomParity();
+      }
     }
     setFakeQuantLayout('auto');
+    setFakeQuantLaunch(null);
   });
 
   async function randomParity(): Promise<void> {

@@ -1,0 +1,44 @@
+/**
+ * Fake quantize (int8, per tensor, forward) against the copy kernel over launch shapes, on this machine's
+ * WebGPU device: GB/s in this process's CPU time and in wall time. Run: npx vite-node scripts/tune_fake_quant.ts
+ */
+import { gpuTestEnv } from '../src/testing/gpuEnv';
+
+Object.assign(process.env, gpuTestEnv(process.env));
+const { getTestDevice } = await import('../src/testing/gpu');
+const { Tensor } = await import('../src/engine/tensor');
+const { sync } = await import('../src/engine/commands');
+const { copy } = await import('../src/engine/kernels/copy');
+const { fakeQuantizeForward, packQParamsInto, setFakeQuantLaunch } = await import('../src/quant/kernels/fake_quantize');
+
+await getTestDevice();
+const floats = 8 * 1024 * 1024;
+const x = Tensor.fromArray(Float32Array.from({ length: floats }, (_, i) => Math.sin(i) * 3), [floats]);
+const packed = packQParamsInto(Tensor.fromArray([0.03], [1]), Tensor.zeros([1], 'int32'), null);
+
+async function measure(f: () => void): Promise<{ cpu: number; wall: number }> {
+  f();
+  await sync();
+  let best = { cpu: Infinity, wall: Infinity };
+  for (let r = 0; r < 3; r++) {
+    const c0 = process.cpuUsage();
+    const w0 = performance.now();
+    for (let i = 0; i < 4; i++) f();
+    await sync();
+    const c = process.cpuUsage(c0);
+    const t = { cpu: (c.user + c.system) / 1000 / 4, wall: (performance.now() - w0) / 4 };
+    if (t.wall < best.wall) best = t;
+  }
+  return best;
+}
+const gbs = (ms: number) => ((floats * 8) / (ms / 1000) / 1e9).toFixed(2);
+const tc = await measure(() => copy(x).dispose());
+console.log(`copy                ${gbs(tc.wall)} GB/s wall  ${gbs(tc.cpu)} GB/s CPU`);
+const shapes = (process.env.SHAPES ?? '64x8,32x32,32x64,16x128').split(',');
+for (const s of shapes) {
+  const [wg, epi] = s.split('x').map(Number) as [number, number];
+  setFakeQuantLaunch({ wg, epi });
+  const t = await measure(() => fakeQuantizeForward(x, packed, -128, 127, null).dispose());
+  console.log(`fake quant ${s.padEnd(8)} ${gbs(t.wall)} GB/s wall  ${gbs(t.cpu)} GB/s CPU  ratio wall ${(tc.wall / t.wall).toFixed(2)} CPU ${(tc.cpu / t.cpu).toFixed(2)}`);
+}
+process.exit(0);
