@@ -11,8 +11,9 @@ import { trainTfjsCase } from './cases/train_tfjs';
 import { trainRatioCase } from './cases/ratio';
 import { fakeQuantCase, fakeQuantRatioCase } from './cases/fake_quant';
 import { trainQatCase, qatStepRatioCase } from './cases/train_qat';
+import { fixedEngineCase, fixedOrtCase, fixedRatioCase } from './cases/fixed';
 
-const CASES: BenchCase[] = [copyCase, trainEngineCase, trainTfjsCase, trainRatioCase, fakeQuantCase, fakeQuantRatioCase, trainQatCase, qatStepRatioCase];
+const CASES: BenchCase[] = [copyCase, trainEngineCase, trainTfjsCase, trainRatioCase, fakeQuantCase, fakeQuantRatioCase, trainQatCase, qatStepRatioCase, fixedEngineCase, fixedOrtCase, fixedRatioCase];
 
 interface BenchState {
   done: boolean;
