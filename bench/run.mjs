@@ -11,6 +11,9 @@ const ARGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-ne
 const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : null;
 const TIMEOUT_MS = 30 * 60 * 1000;
+// Cross-origin isolated, so ONNX Runtime Web may use wasm threads (SharedArrayBuffer), as WebGPU on
+// SwiftShader uses every core.
+const CROSS_ORIGIN_ISOLATED = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 // keepNames: the DSL and prepare look classes up by name (fused modules), as in the app's vite.config.ts.
 const config = {
@@ -21,7 +24,7 @@ const config = {
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8000, rolldownOptions: { output: { keepNames: true } } },
 };
 await build(config);
-const server = await preview({ ...config, preview: { host: '127.0.0.1', port: 4188, strictPort: false } });
+const server = await preview({ ...config, preview: { host: '127.0.0.1', port: 4188, strictPort: false, headers: CROSS_ORIGIN_ISOLATED } });
 const url = server.resolvedUrls.local[0];
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 let failed = false;
