@@ -13,6 +13,9 @@ override PER_CHANNEL: bool = false;
 // Per channel with inner % 4 == 0: the four lanes of a vec4 share one channel.
 override SAME_CHANNEL: bool = true;
 override BACKWARD: bool = false;
+// Backward of fake_quantize(relu(z)) in one pass: x is the ReLU's output, and its gradient mask
+// (threshold_backward: x > 0) applies after the straight-through one, as the two separate kernels would.
+override RELU_MASK: bool = false;
 
 struct Params {
   n4: u32,
@@ -70,10 +73,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       inv = vec4<f32>(p0.y, p1.y, p2.y, p3.y);
       zp = vec4<f32>(p0.z, p1.z, p2.z, p3.z);
     }
-    let q = zp + round(x[v] * inv);
+    let xv = x[v];
+    let q = zp + round(xv * inv);
     if (BACKWARD) {
       let inside = (lo <= q) & (q <= hi);
-      out[v] = dy[v] * select(vec4<f32>(0.0), vec4<f32>(1.0), inside);
+      let g = dy[v] * select(vec4<f32>(0.0), vec4<f32>(1.0), inside);
+      if (RELU_MASK) {
+        out[v] = select(vec4<f32>(0.0), g, xv > vec4<f32>(0.0));
+      } else {
+        out[v] = g;
+      }
     } else {
       out[v] = (clamp(q, lo, hi) - zp) * scale;
     }

@@ -217,4 +217,9 @@ export const fusedBackwardRules: { [K in keyof SavedByOp]?: { [P in keyof SavedB
   max_pool2d: {
     relu: ({ argmax, geometry, y }, _relu, gy) => [maxPoolBackward(gy, argmax, geometry, y)],
   },
+  // fake_quantize(relu(x)) (a QAT conv+ReLU's output quantizer): the straight-through mask, then the
+  // ReLU's (fake_quantize's input is the ReLU's output), in one kernel.
+  fake_quantize: {
+    relu: ({ x, packed, quantMin, quantMax, axis }, _relu, gy) => [fakeQuantizeBackward(x, gy, packed, quantMin, quantMax, axis, true)],
+  },
 };

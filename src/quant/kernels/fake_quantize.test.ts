@@ -5,6 +5,10 @@ import { Tensor, tidy } from '../../engine/tensor';
 import { parseGolden } from '../numerics/golden_format';
 import { fakeQuantizeBackward as cpuBackward, fakeQuantizePerChannel, fakeQuantizePerTensor } from '../numerics/fake_quantize';
 import { f32Bits } from '../numerics/float32';
+import { backward } from '../../engine/autograd';
+import { setDispatchRecorder } from '../../engine/commands';
+import { F } from '../../engine/functional';
+import { fakeQuantize } from '../fake_quantize_function';
 import { fakeQuantizeBackward, fakeQuantizeForward, packQParamsInto, setFakeQuantLaunch, setFakeQuantLayout } from './fake_quantize';
 
 beforeAll(async () => {
@@ -91,6 +95,40 @@ describe('fake quantize kernel', () => {
     const one = Tensor.fromArray([0.3], [1]);
     const p1 = packQParamsInto(Tensor.fromArray([0.25], [1]), Tensor.fromArray([0], [1], 'int32'), null);
     expect(Array.from(await fakeQuantizeForward(one, p1, -128, 127, null).read())).toEqual([0.25]);
+  });
+
+  it('fuses the ReLU gradient into the straight-through backward bit for bit (kernel and autograd rule)', async () => {
+    let seed = 5;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+    const shape = [2, 3, 6, 7];
+    const n = 2 * 3 * 6 * 7;
+    const scale = 0.05;
+    // Negative values, exact zeros, negative zeros, ties, values clipped at quant_max.
+    const z = Array.from({ length: n }, (_, i) => [-0, 0, 6.4 + i * 0.01, (i % 9) * 0.025, rand() * 4][i % 5]!);
+    const dyData = Array.from({ length: n }, () => rand());
+    const packed = packQParamsInto(Tensor.fromArray([scale], [1]), Tensor.fromArray([0], [1], 'int32'), null);
+    const relu = z.map((v) => Math.max(v, 0));
+    const ref = fakeQuantizePerTensor(relu, scale, 0, -128, 127);
+    const steMasked = cpuBackward(dyData, ref.mask);
+    const expected = Array.from(steMasked, (g, i) => (relu[i]! > 0 ? g : 0));
+    for (const layout of ['runs', 'strided'] as const) {
+      setFakeQuantLayout(layout);
+      const xr = Tensor.fromArray(relu, shape);
+      const got = fakeQuantizeBackward(xr, Tensor.fromArray(dyData, shape), packed, -128, 127, null, true);
+      expect(bits(await got.read())).toEqual(bits(new Float32Array(expected)));
+    }
+    setFakeQuantLayout('auto');
+    // Through the tape: fake_quantize(relu(z)) takes the fused rule and gives the two-kernel gradient.
+    const zt = Tensor.fromArray(z, shape);
+    zt.requiresGrad = true;
+    const y = fakeQuantize(F.relu(zt), packed, -128, 127, null);
+    const kernels: string[] = [];
+    setDispatchRecorder((d) => kernels.push(d.pipeline.label));
+    backward(y, Tensor.fromArray(dyData, shape));
+    setDispatchRecorder(null);
+    expect(kernels.filter((k) => k.startsWith('fake_quant:'))).toHaveLength(1);
+    expect(kernels.some((k) => k.includes('relu_backward'))).toBe(false);
+    expect(bits(await zt.grad!.read())).toEqual(bits(new Float32Array(expected)));
   });
 
   it('computes 1/scale exactly (correctly rounded) for awkward scales', async () => {

@@ -92,7 +92,7 @@ export function setFakeQuantLayout(next: FakeQuantLayout): void {
   layout = next;
 }
 
-function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, quantMax: number, axis: number | null): Tensor {
+function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, quantMax: number, axis: number | null, reluMask = false): Tensor {
   x.assertLive('fake_quantize');
   if (x.dtype !== 'float32') throw new Error(`fake_quantize: input must be float32 (got ${x.dtype})`);
   const channels = axis === null ? 1 : x.shape[axis]!;
@@ -110,7 +110,7 @@ function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, qua
   const inner = axis === null ? 1 : innerSize(x.shape, axis);
   const sameChannel = inner % 4 === 0;
   const backward = dy !== null;
-  const key = `fake_quant:${FQ_WG}x${FQ_EPI}:${perChannel ? (sameChannel ? 'ch4' : 'ch1') : 't'}:${backward ? 'bwd' : 'fwd'}:${runs ? 'runs' : 'strided'}`;
+  const key = `fake_quant:${FQ_WG}x${FQ_EPI}:${perChannel ? (sameChannel ? 'ch4' : 'ch1') : 't'}:${backward ? (reluMask ? 'bwd_relu' : 'bwd') : 'fwd'}:${runs ? 'runs' : 'strided'}`;
   const pipeline = getPipeline(key, () => fakeQuantWgsl, {
     WG: FQ_WG,
     EPI: FQ_EPI,
@@ -118,6 +118,7 @@ function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, qua
     PER_CHANNEL: perChannel ? 1 : 0,
     SAME_CHANNEL: sameChannel ? 1 : 0,
     BACKWARD: backward ? 1 : 0,
+    RELU_MASK: reluMask ? 1 : 0,
   });
   dispatch(
     pipeline,
@@ -141,7 +142,10 @@ export function fakeQuantizeForward(x: Tensor, packed: Tensor, quantMin: number,
   return run(x, packed, null, quantMin, quantMax, axis);
 }
 
-/** dx = dy * (qmin <= zp + nearbyint(x / scale) <= qmax), recomputed from x (no mask kept). */
+/**
+ * dx = dy * (qmin <= zp + nearbyint(x / scale) <= qmax), recomputed from x (no mask kept). With
+ * `reluMask` x is a ReLU's output and the result is also the ReLU's backward (zero where x <= 0).
+ */
 export function fakeQuantizeBackward(
   x: Tensor,
   dy: Tensor,
@@ -149,6 +153,7 @@ export function fakeQuantizeBackward(
   quantMin: number,
   quantMax: number,
   axis: number | null,
+  reluMask = false,
 ): Tensor {
-  return run(x, packed, dy, quantMin, quantMax, axis);
+  return run(x, packed, dy, quantMin, quantMax, axis, reluMask);
 }
