@@ -59,7 +59,7 @@ export class PlaygroundPage {
     return this.page.getByTestId(`stage.${name}.run`);
   }
 
-  resultsTab(name: 'accuracy' | 'training' | 'layers' | 'histogram' | 'graph' | 'check' | 'export'): Locator {
+  resultsTab(name: 'accuracy' | 'training' | 'layers' | 'histogram' | 'graph' | 'check' | 'export' | 'sensitivity'): Locator {
     return this.page.getByTestId(`results.tab.${name}`);
   }
 

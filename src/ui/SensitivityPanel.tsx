@@ -10,6 +10,7 @@ import { SENSITIVITY_METRICS, type SensitivityMetric, type SensitivityMode } fro
 import {
   SENSITIVITY_COLUMNS,
   formatMetric,
+  int16Effect,
   rowsInTableOrder,
   sensitivityBars,
   sensitivityDownload,
@@ -67,20 +68,31 @@ function BarChart({ report, metric, mode }: { report: SensitivityReport; metric:
   );
 }
 
+/** Ops whose output the check table shows as int32 (the final conv/linear with high_precision_output). */
+function useInt32Outputs(): ReadonlySet<string> {
+  const rows = useApp((s) => s.analysis.lastGood?.result.check.calibration.rows ?? null);
+  return useMemo(() => new Set((rows ?? []).filter((r) => r.output_dtype === 'qint32').map((r) => r.name)), [rows]);
+}
+
 /** Writes int16 for `rows` (most sensitive first, the first `topk` of them) into qconfig.ts; says what it did or what went wrong. */
 function useQconfigWriter() {
   const qconfig = useApp((s) => s.files['qconfig.ts']);
+  const int32Outputs = useInt32Outputs();
   const setSource = useApp((s) => s.setSource);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const write = (rows: readonly SensitivityTableRow[], topk: number, origin: string) => {
     try {
       setSource('qconfig.ts', applySensitiveOpsToQconfig(qconfig, rows, topk, origin));
-      const nodes = rows.slice(0, topk).map((r) => r[0]);
+      const { changed, unchanged } = int16Effect(rows, topk, int32Outputs);
+      const kept = unchanged.length ? ` ${unchanged.join(', ')} ${unchanged.length > 1 ? 'keep their' : 'keeps its'} int32 output (high_precision_output): int16 activations do not apply.` : '';
       setMessage({
         ok: true,
-        text: nodes.length
-          ? `qconfig.ts now gives ${nodes.join(', ')} int16 activations in calibration and QAT (see the Check tab); run Calibration again.`
-          : 'qconfig.ts has no sensitive-op setters now: every op is int8 again.',
+        text:
+          topk === 0
+            ? 'qconfig.ts has no sensitive-op setters now: every op is int8 again.'
+            : changed.length
+              ? `qconfig.ts now gives ${changed.join(', ')} int16 activations in calibration and QAT (see the Check tab); run Calibration again.${kept}`
+              : `qconfig.ts has the setters, but they change nothing:${kept} Raise topk.`,
       });
     } catch (error) {
       setMessage({ ok: false, text: error instanceof Error ? error.message : String(error) });
@@ -99,6 +111,7 @@ export function SensitivityPanel({ report }: { report: SensitivityReport }) {
   const tableRows = sensitivityTableRows(report, metric, mode);
   const [topk, setTopk] = useState(1);
   const writer = useQconfigWriter();
+  const int32Outputs = useInt32Outputs();
   const metrics = SENSITIVITY_METRICS.filter((m) => report.tables.some((t) => t.metric === m));
   const modes = MODES.filter((m) => report.tables.some((t) => t.mode === m.mode));
   const download = sensitivityDownload(report, metric, mode);
@@ -116,7 +129,10 @@ export function SensitivityPanel({ report }: { report: SensitivityReport }) {
       <div className="toolbar">
         <label>
           Metric{' '}
-          <select value={metric} onChange={(e) => setMetric(e.target.value as SensitivityMetric)} data-testid="sensitivity.metric">
+          <select value={metric} onChange={(e) => {
+              setMetric(e.target.value as SensitivityMetric);
+              setSort(null);
+            }} data-testid="sensitivity.metric">
             {metrics.map((m) => (
               <option key={m} value={m}>
                 {m}
@@ -126,7 +142,10 @@ export function SensitivityPanel({ report }: { report: SensitivityReport }) {
         </label>{' '}
         <label>
           Mode{' '}
-          <select value={mode} onChange={(e) => setMode(e.target.value as SensitivityMode)} data-testid="sensitivity.mode">
+          <select value={mode} onChange={(e) => {
+              setMode(e.target.value as SensitivityMode);
+              setSort(null);
+            }} data-testid="sensitivity.mode">
             {modes.map((m) => (
               <option key={m.mode} value={m.mode}>
                 {m.label}
@@ -198,6 +217,12 @@ export function SensitivityPanel({ report }: { report: SensitivityReport }) {
                   <td key={c.key} className={c.key === 'node' ? 'mono' : c.key === 'type' ? '' : 'num'}>
                     {cell(row, c.key)}
                     {c.key === 'node' && row.int16 ? ' (int16)' : ''}
+                    {c.key === 'node' && int32Outputs.has(row.node) ? (
+                      <span className="muted small" title="The final op keeps its int32 output (high_precision_output): int16 activations do not apply to it">
+                        {' '}
+                        (int32 out)
+                      </span>
+                    ) : null}
                   </td>
                 ))}
               </tr>

@@ -3,7 +3,7 @@ import type { SensitivityReport } from '../pipeline/sensitivity';
 import { SENSITIVITY_DEFAULTS } from '../pipeline/sensitivity';
 import { parseSensitivityTable } from '../quant/sensitivity';
 import { pickSensitiveOps } from '../quant/setters';
-import { rowsInTableOrder, sensitivityBars, sensitivityDownload, sensitivityRows, sensitivityTableRows, sortRows } from './sensitivityData';
+import { int16Effect, rowsInTableOrder, sensitivityBars, sensitivityDownload, sensitivityRows, sensitivityTableRows, sortRows } from './sensitivityData';
 
 const stats = (L1: number, SQNR: number, accuracy: number) => ({ L1, SQNR, accuracy });
 
@@ -74,5 +74,12 @@ describe('sensitivity panel data', () => {
     // No such table: graph order.
     expect(rowsInTableOrder(rows, report, 'accuracy', 'all_but').map((r) => r.node)).toEqual(['quant', 'fc1', 'fc2']);
     expect(sensitivityTableRows(report, 'SQNR', 'only')).toEqual(parseSensitivityTable(sensitivityDownload(report, 'SQNR', 'only')!.text));
+  });
+
+  it('int16 for the top k: an op with an int32 output is picked but keeps its dtype', () => {
+    const rows = sensitivityTableRows(report, 'L1', 'only');
+    expect(int16Effect(rows, 2, new Set(['fc2']))).toEqual({ changed: ['fc1'], unchanged: ['fc2'] });
+    expect(int16Effect(rows, 1, new Set())).toEqual({ changed: ['fc2'], unchanged: [] });
+    expect(int16Effect(rows, 0, new Set(['fc2']))).toEqual({ changed: [], unchanged: [] });
   });
 });

@@ -137,3 +137,13 @@ export function rowsInTableOrder(rows: readonly SensitivityViewRow[], report: Se
 export function sensitivityTableRows(report: SensitivityReport, metric: SensitivityMetric, mode: SensitivityMode): [string, string, number][] {
   return (report.tables.find((t) => t.metric === metric && t.mode === mode)?.rows ?? []).map((r) => [r[0], r[1], r[2]]);
 }
+
+/**
+ * What int16 activations for the first `topk` rows change: ops whose output stays high precision
+ * (the final conv/linear's int32 output, as the check table shows it) are picked by the setter's topk
+ * but keep their dtype, so a person is told rather than left to wonder why nothing changed.
+ */
+export function int16Effect(rows: readonly (readonly [string, string, number])[], topk: number, int32Outputs: ReadonlySet<string>): { changed: string[]; unchanged: string[] } {
+  const picked = rows.slice(0, topk).map((r) => r[0]);
+  return { changed: picked.filter((n) => !int32Outputs.has(n)), unchanged: picked.filter((n) => int32Outputs.has(n)) };
+}
