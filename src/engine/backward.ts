@@ -26,6 +26,8 @@ export interface SavedByOp {
   linear: { x2d: Tensor; weight: Tensor; xShape: readonly number[] };
   matmul: { a: Tensor; b: Tensor };
   batch_norm: { x: Tensor; stats: Tensor; weight: Tensor; training: boolean };
+  /** relu(batch_norm(x)) from one kernel (QAT conv+BN+ReLU); y is the output, the ReLU's mask. */
+  batch_norm_relu: { x: Tensor; stats: Tensor; weight: Tensor; training: boolean; y: Tensor };
   layer_norm: { x: Tensor; D: number; weight: Tensor; stats: Tensor; paramShape: readonly number[] };
   relu: { y: Tensor };
   relu6: { x: Tensor };
@@ -108,6 +110,14 @@ export const backwardRules: { [K in keyof SavedByOp]: BackwardRule<K> } = {
   batch_norm: ({ x, stats, weight, training }, gy, [dx, dw, db]) => {
     const [dweight, dbias] = batchNormParamGrads(gy, x, stats);
     return [dx ? batchNormInputGrad(gy, x, stats, weight, dweight, dbias, training) : null, dw ? dweight : null, db ? dbias : null];
+  },
+
+  // The ReLU's backward, then the batch norm's.
+  batch_norm_relu: (saved, gy, needs) => {
+    const g = binary('relu_backward', gy, saved.y);
+    const grads = backwardRules.batch_norm(saved, g, needs);
+    g.dispose();
+    return grads;
   },
 
   layer_norm: ({ x, D, weight, stats, paramShape }, gy) => layerNormBackward(gy, x, D, weight, stats, paramShape),
@@ -221,5 +231,11 @@ export const fusedBackwardRules: { [K in keyof SavedByOp]?: { [P in keyof SavedB
   // ReLU's (fake_quantize's input is the ReLU's output), in one kernel.
   fake_quantize: {
     relu: ({ x, packed, quantMin, quantMax, axis }, _relu, gy) => [fakeQuantizeBackward(x, gy, packed, quantMin, quantMax, axis, true)],
+    batch_norm_relu: ({ x, packed, quantMin, quantMax, axis }, bn, gy, needs) => {
+      const g = fakeQuantizeBackward(x, gy, packed, quantMin, quantMax, axis, true);
+      const grads = backwardRules.batch_norm(bn, g, needs);
+      g.dispose();
+      return grads;
+    },
   },
 };

@@ -12,7 +12,7 @@
 import { F } from '../engine/functional';
 import { Tensor, keep } from '../engine/tensor';
 import { record } from '../engine/autograd';
-import { batchNormApply } from '../engine/kernels/norm';
+import { batchNormApply, batchNormEvalStats, batchNormStats } from '../engine/kernels/norm';
 import type { Module } from '../nn/module';
 import * as nn from '../nn/index';
 import { FusedConv2d, FusedLinear } from '../nn/fused';
@@ -72,8 +72,12 @@ function fusedConvForward(this: FusedConv2d & QatModule, x: Tensor, y?: Tensor):
     const kInverse = binary('div', std, gamma);
     const raw = F.conv2d(x, weightFq(this, F.mul(conv.weight, F.reshape(k, [C, 1, 1, 1]))), null, options);
     const unscaled = channelAffine(raw, kInverse, conv.bias);
+    const training = this.training && !(this as { freeze_bn?: boolean }).freeze_bn;
+    if (this.relu && !(this.relu instanceof ReLU6) && !this.hasAdd) {
+      return fq(this, batchNormRelu(unscaled, bn, training), 'activation_post_process');
+    }
     out = F.batch_norm(unscaled, bn.running_mean, bn.running_var, bn.weight, bn.bias, {
-      training: this.training && !(this as { freeze_bn?: boolean }).freeze_bn,
+      training,
       momentum: bn.momentum,
       eps: bn.eps,
     });
@@ -97,6 +101,23 @@ function fusedLinearForward(this: FusedLinear & QatModule, x: Tensor, y?: Tensor
   }
   if (this.relu) out = this.relu instanceof ReLU6 ? F.relu6(out) : F.relu(out);
   return fq(this, out, 'activation_post_process');
+}
+
+/**
+ * relu(F.batch_norm(x, ...)) with the ReLU in the batch-norm kernel (one pass less), recorded as one op
+ * whose backward is the ReLU's then the batch norm's (a following fake quantizer takes both masks in its
+ * own backward kernel: backward.ts).
+ */
+export function batchNormRelu(x: Tensor, bn: nn.BatchNorm2d, training: boolean): Tensor {
+  const C = bn.num_features;
+  if (x.rank < 2 || x.shape[1] !== C) throw new Error(`${bn._typeName}: input [${x.shape.join(', ')}] does not have ${C} channels`);
+  if (training && x.numel / C <= 1) throw new Error(`batch_norm: expected more than 1 value per channel when training, got input [${x.shape.join(', ')}]`);
+  const stats = training
+    ? batchNormStats(x, bn.running_mean, bn.running_var, bn.momentum, bn.eps, true)
+    : batchNormEvalStats(bn.running_mean, bn.running_var, bn.eps);
+  const weight = bn.weight ?? constantVector(1, C);
+  const y = batchNormApply(x, stats, weight, bn.bias ?? constantVector(0, C), true);
+  return record('batch_norm_relu', [x, bn.weight, bn.bias], y, { x, stats, weight, training, y });
 }
 
 /**
