@@ -89,6 +89,19 @@ describe('MSEObserver on the GPU', () => {
       expectBestChoice(xc, min[c]!, max[c]!, gotLo[c]!, gotHi[c]!, obs.qparamsConfig, 5);
     }
   });
+  it('per channel along an inner axis, runs of elements crossing the outer dimension', async () => {
+    const obs = new MSEObserver({ qscheme: 'per_channel_symmetric', ch_axis: 1 });
+    const shape = [3, 4, 5, 70];
+    const x = Array.from({ length: 4200 }, (_, i) => batch(1, 0.5 * (1 + (Math.floor(i / 350) % 4)))[0]!);
+    obs(Tensor.fromArray(x, shape));
+    const { min, max } = aminmaxPerChannel(x, shape, 1);
+    const gotLo = await obs.min_val.read();
+    const gotHi = await obs.max_val.read();
+    for (let c = 0; c < 4; c++) {
+      const xc = x.filter((_, i) => Math.floor(i / 350) % 4 === c);
+      expectBestChoice(xc, min[c]!, max[c]!, gotLo[c]!, gotHi[c]!, obs.qparamsConfig, 1);
+    }
+  });
 });
 
 describe('HistogramObserver on the GPU beyond the golden case', () => {

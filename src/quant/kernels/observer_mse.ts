@@ -1,7 +1,8 @@
 /**
  * Horizon's MSEObserver on the GPU, no readback: the batch's min/max (per tensor or per channel), the 95
  * (or 95 / stride) candidate ranges and their symmetric fake-quant parameters, the squared error of each
- * over the batch (8 candidates per pass over x), then the best one into the moving-average state.
+ * over the batch (8 candidates per pass over x, runs of elements per invocation, the runs added by a second
+ * pass), then the best one into the moving-average state.
  * CPU reference: numerics/horizon_observers.ts (mseObserve) + minmax.ts (updateMinMax).
  */
 import candidatesWgsl from '../../../shaders/observer_mse_candidates.wgsl?raw';
@@ -10,6 +11,8 @@ import updateWgsl from '../../../shaders/observer_mse_update.wgsl?raw';
 import { dispatch } from '../../engine/commands';
 import { getPipeline } from '../../engine/pipelines';
 import { fillTensor } from '../../engine/kernels/elementwise';
+import { sumSplits } from '../../engine/kernels/reduce';
+import { grid1d } from '../../engine/grid';
 import { Tensor } from '../../engine/tensor';
 import { FLOAT32_EPS } from '../numerics/float32';
 import { mseCandidates } from '../numerics/horizon_observers';
@@ -18,8 +21,9 @@ import { observeMinMax, observeMinMaxPerChannel } from './observer_minmax';
 import { uniformBytes, withMath } from './wgsl';
 
 const WG = 64;
+/** Candidates per invocation (two vec4 lanes) and elements per invocation in the error kernel. */
 const GROUP = 8;
-const CHUNK = WG * 32;
+const RUN = 256;
 
 /** The batch's own min/max (per tensor, or per channel along `axis`) as new [channels] tensors. */
 export function batchMinMax(x: Tensor, axis: number | null): [Tensor, Tensor] {
@@ -65,31 +69,35 @@ export function mseObserveGpu(
     ]),
   );
   const count = outer * inner;
-  const chunks = Math.max(1, Math.ceil(count / CHUNK));
+  const runs = Math.max(1, Math.ceil(count / RUN));
   const groups = Math.ceil(K / GROUP);
-  if (chunks > 65535 || channels > 65535) throw new Error(`MSEObserver: input [${x.shape.join(', ')}] is too large for one dispatch`);
-  const partial = new Tensor([channels * K * chunks], 'float32');
-  dispatch(getPipeline('observer_mse_error', () => errorWgsl, { WG }), [x.buffer, cand.buffer, partial.buffer], [chunks, groups, channels], uniformBytes([
+  const invocations = runs * groups * channels;
+  const [gx, gy, stride1d] = grid1d(invocations, WG);
+  const partial = new Tensor([runs * channels * K], 'float32');
+  dispatch(getPipeline('observer_mse_error', () => errorWgsl, { WG, RUN }), [x.buffer, cand.buffer, partial.buffer], [gx, gy], uniformBytes([
+    ['u32', invocations],
+    ['u32', stride1d],
     ['u32', outer],
     ['u32', channels],
     ['u32', inner],
-    ['u32', chunks],
-    ['u32', CHUNK],
+    ['u32', runs],
     ['u32', K],
+    ['u32', groups],
     ['f32', cfg.quant_min],
     ['f32', cfg.quant_max],
   ]));
+  const errors = sumSplits(partial, 1, runs, channels * K, [channels * K]);
   dispatch(
     getPipeline('observer_mse_update', () => withMath(updateWgsl)),
-    [partial.buffer, cand.buffer, minVal.buffer, maxVal.buffer],
+    [errors.buffer, cand.buffer, minVal.buffer, maxVal.buffer],
     [Math.ceil(channels / 64)],
     uniformBytes([
       ['u32', channels],
       ['u32', K],
-      ['u32', chunks],
+      ['u32', 1],
       ['u32', 0],
       ['f32', averagingConstant],
     ]),
   );
-  for (const t of [lo, hi, factorT, cand, partial]) t.dispose();
+  for (const t of [lo, hi, factorT, cand, partial, errors]) t.dispose();
 }
