@@ -11,7 +11,7 @@ import type { Conv2dGeometry } from './kernels/conv2d';
 import type { PoolGeometry } from './kernels/pool';
 import { channelSums, conv2dInputGrad, conv2dWeightGrad } from './kernels/conv2d';
 import { matmulKernel } from './kernels/matmul';
-import { batchNormInputGrad, batchNormParamGrads, layerNormBackward } from './kernels/norm';
+import { batchNormEvalBackward, batchNormInputGrad, batchNormParamGrads, layerNormBackward } from './kernels/norm';
 import { avgPoolBackward, maxPoolBackward } from './kernels/pool';
 import { crossEntropyBackward, dropoutMask, softmaxBackward } from './kernels/softmax';
 import { binary, contiguousStrides, permuteCopy, stridedCopy, sumToShape } from './kernels/elementwise';
@@ -107,7 +107,15 @@ export const backwardRules: { [K in keyof SavedByOp]: BackwardRule<K> } = {
   },
 
   // Training: dx = w·invstd·(gy - mean(gy) - x̂·mean(gy·x̂)); dw = Σ gy·x̂; db = Σ gy.
+  // Evaluation: dx = w·invstd·gy, computed in the pass that sums (one read of gy and x instead of two).
   batch_norm: ({ x, stats, weight, training }, gy, [dx, dw, db]) => {
+    const merged = !training && dx ? batchNormEvalBackward(gy, x, stats, weight) : null;
+    if (merged) {
+      const [gx, dweight, dbias] = merged;
+      if (!dw) dweight.dispose();
+      if (!db) dbias.dispose();
+      return [gx, dw ? dweight : null, db ? dbias : null];
+    }
     const [dweight, dbias] = batchNormParamGrads(gy, x, stats);
     return [dx ? batchNormInputGrad(gy, x, stats, weight, dweight, dbias, training) : null, dw ? dweight : null, db ? dbias : null];
   },

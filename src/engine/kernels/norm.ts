@@ -13,6 +13,7 @@ import bwdStatsVec4Wgsl from '../../../shaders/batch_norm_backward_stats_vec4.wg
 import bwdFinalizeWgsl from '../../../shaders/batch_norm_backward_finalize.wgsl?raw';
 import bwdDxWgsl from '../../../shaders/batch_norm_backward_dx.wgsl?raw';
 import bwdDxVec4Wgsl from '../../../shaders/batch_norm_backward_dx_vec4.wgsl?raw';
+import bwdEvalVec4Wgsl from '../../../shaders/batch_norm_backward_eval_vec4.wgsl?raw';
 import layerNormWgsl from '../../../shaders/layer_norm.wgsl?raw';
 import layerNormBackwardWgsl from '../../../shaders/layer_norm_backward.wgsl?raw';
 import { Tensor } from '../tensor';
@@ -112,6 +113,31 @@ export function batchNormParamGrads(gy: Tensor, x: Tensor, stats: Tensor): [Tens
   dispatch(getPipeline('bn_bwd_finalize', () => bwdFinalizeWgsl, { WG }), [partial.buffer, dweight.buffer, dbias.buffer], perChannelGrid(C), new Uniforms().u32(N, C, chunks).build());
   partial.dispose();
   return [dweight, dbias];
+}
+
+/**
+ * Evaluation-mode backward in one pass over gy and x when planes are whole vec4s: [dx, dweight, dbias],
+ * bit for bit what batchNormParamGrads then batchNormInputGrad(..., training false) give. Null when the
+ * layout needs the separate kernels.
+ */
+export function batchNormEvalBackward(gy: Tensor, x: Tensor, stats: Tensor, weight: Tensor): [Tensor, Tensor, Tensor] | null {
+  const [N, C, HW] = channelLayout(x.shape, 'batch_norm backward');
+  const { chunks, chunk, vec4 } = chunking(N, C, HW);
+  if (!vec4) return null;
+  const partial = new Tensor([N * C * chunks * 2]);
+  const dx = new Tensor(x.shape);
+  const [gx, gyDim, stride] = grid1d(N * C * chunks, WG);
+  dispatch(
+    getPipeline('bn_bwd_eval_vec4', () => bwdEvalVec4Wgsl, { WG }),
+    [gy.buffer, x.buffer, stats.buffer, weight.buffer, partial.buffer, dx.buffer],
+    [gx, gyDim],
+    new Uniforms().u32(N * C * chunks, stride, C, HW / 4, chunks, chunk, 0).build(),
+  );
+  const dweight = new Tensor([C]);
+  const dbias = new Tensor([C]);
+  dispatch(getPipeline('bn_bwd_finalize', () => bwdFinalizeWgsl, { WG }), [partial.buffer, dweight.buffer, dbias.buffer], perChannelGrid(C), new Uniforms().u32(N, C, chunks).build());
+  partial.dispose();
+  return [dx, dweight, dbias];
 }
 
 export function batchNormInputGrad(gy: Tensor, x: Tensor, stats: Tensor, weight: Tensor, dweight: Tensor, dbias: Tensor, training: boolean): Tensor {
