@@ -12,7 +12,7 @@ import { dispatch } from '../../engine/commands';
 import { getPipeline } from '../../engine/pipelines';
 import { grid1d } from '../../engine/grid';
 import { Tensor } from '../../engine/tensor';
-import { unusedBinding, uniformBytes, withMath } from './wgsl';
+import { uniformBytes, withMath } from './wgsl';
 
 const WG = 64;
 /** vec4s one invocation of the per-tensor pass reduces (fewer partials for the one-workgroup update). */
@@ -22,8 +22,25 @@ const DIRECT_MAX = 16384;
 /** Per channel, two passes: elements of a row one invocation reduces. */
 const CHANNEL_CHUNK = 1024;
 
-/** Pass 1 of a per-tensor min/max: [groups] (min, max) partials. */
+/**
+ * (min, max) partials a producing kernel wrote beside its output (batch norm + ReLU in QAT), so a per-tensor
+ * observer of that output needs no pass of its own. Outputs are never written in place after they are made.
+ */
+const producedPartials = new WeakMap<Tensor, Tensor>();
+
+export function attachMinMaxPartials(y: Tensor, partial: Tensor): void {
+  producedPartials.set(y, partial);
+}
+
+/** Partials from minMaxPartials(x) that the caller should dispose (not the producer's, which others may read). */
+export function ownedPartials(x: Tensor, partial: Tensor): Tensor | null {
+  return producedPartials.get(x) === partial ? null : partial;
+}
+
+/** Pass 1 of a per-tensor min/max: [groups] (min, max) partials (the producer's, when it wrote them). */
 export function minMaxPartials(x: Tensor): Tensor {
+  const produced = producedPartials.get(x);
+  if (produced && !produced.isDisposed) return produced;
   const n = x.numel;
   const groups = Math.max(1, Math.ceil(Math.floor(n / 4) / CHUNK4));
   const partial = new Tensor([groups, 2], 'float32');
@@ -53,7 +70,7 @@ export function observeMinMax(x: Tensor, minVal: Tensor, maxVal: Tensor, averagi
     ['u32', 0],
     ['f32', averagingConstant ?? 0],
   ]));
-  partial.dispose();
+  ownedPartials(x, partial)?.dispose();
 }
 
 export function observeMinMaxPerChannel(x: Tensor, axis: number, minVal: Tensor, maxVal: Tensor, averagingConstant: number | null): void {
@@ -87,7 +104,10 @@ export function observeMinMaxPerChannel(x: Tensor, axis: number, minVal: Tensor,
     ]);
   const [cx, cy, cStride] = grid1d(channels, WG);
   if (outer * inner <= DIRECT_MAX) {
-    dispatch(pipelineOf(0), [x.buffer, unusedBinding(), minVal.buffer, maxVal.buffer], [cx, cy], uniforms(1, inner, cStride));
+    // A throwaway partial binding (a kept scratch tensor would outlive the caller's scope).
+    const unused = new Tensor([1, 2], 'float32');
+    dispatch(pipelineOf(0), [x.buffer, unused.buffer, minVal.buffer, maxVal.buffer], [cx, cy], uniforms(1, inner, cStride));
+    unused.dispose();
     return;
   }
   const chunk = Math.min(inner, CHANNEL_CHUNK);
