@@ -12,11 +12,7 @@
 import { F } from '../engine/functional';
 import { Tensor, keep } from '../engine/tensor';
 import { record } from '../engine/autograd';
-import { batchNormApply, batchNormApplyWithMinMax, batchNormEvalStats, batchNormStats } from '../engine/kernels/norm';
-import { attachMinMaxPartials } from './kernels/observer_minmax';
-import { FakeQuantize } from './fake_quantize';
-import { MinMaxFamilyObserver } from './observer_minmax';
-import { isPerChannel } from './types';
+import { batchNormApply, batchNormEvalStats, batchNormStats } from '../engine/kernels/norm';
 import type { Module } from '../nn/module';
 import * as nn from '../nn/index';
 import { FusedConv2d, FusedLinear } from '../nn/fused';
@@ -78,7 +74,7 @@ function fusedConvForward(this: FusedConv2d & QatModule, x: Tensor, y?: Tensor):
     const unscaled = channelAffine(raw, kInverse, conv.bias);
     const training = this.training && !(this as { freeze_bn?: boolean }).freeze_bn;
     if (this.relu && !(this.relu instanceof ReLU6) && !this.hasAdd) {
-      return fq(this, batchNormRelu(unscaled, bn, training, observesMinMax(this.activation_post_process)), 'activation_post_process');
+      return fq(this, batchNormRelu(unscaled, bn, training), 'activation_post_process');
     }
     out = F.batch_norm(unscaled, bn.running_mean, bn.running_var, bn.weight, bn.bias, {
       training,
@@ -112,7 +108,7 @@ function fusedLinearForward(this: FusedLinear & QatModule, x: Tensor, y?: Tensor
  * whose backward is the ReLU's then the batch norm's (a following fake quantizer takes both masks in its
  * own backward kernel: backward.ts).
  */
-export function batchNormRelu(x: Tensor, bn: nn.BatchNorm2d, training: boolean, withMinMax = false): Tensor {
+export function batchNormRelu(x: Tensor, bn: nn.BatchNorm2d, training: boolean): Tensor {
   const C = bn.num_features;
   if (x.rank < 2 || x.shape[1] !== C) throw new Error(`${bn._typeName}: input [${x.shape.join(', ')}] does not have ${C} channels`);
   if (training && x.numel / C <= 1) throw new Error(`batch_norm: expected more than 1 value per channel when training, got input [${x.shape.join(', ')}]`);
@@ -120,22 +116,8 @@ export function batchNormRelu(x: Tensor, bn: nn.BatchNorm2d, training: boolean, 
     ? batchNormStats(x, bn.running_mean, bn.running_var, bn.momentum, bn.eps, true)
     : batchNormEvalStats(bn.running_mean, bn.running_var, bn.eps);
   const weight = bn.weight ?? constantVector(1, C);
-  const bias = bn.bias ?? constantVector(0, C);
-  const withPartials = withMinMax ? batchNormApplyWithMinMax(x, stats, weight, bias, true) : null;
-  const y = withPartials ? withPartials[0] : batchNormApply(x, stats, weight, bias, true);
-  if (withPartials) attachMinMaxPartials(y, withPartials[1]);
+  const y = batchNormApply(x, stats, weight, bn.bias ?? constantVector(0, C), true);
   return record('batch_norm_relu', [x, bn.weight, bn.bias], y, { x, stats, weight, training, y });
-}
-
-/** Whether this output fake quantizer will run a per-tensor min/max observer on the output now. */
-function observesMinMax(q: Module | null): boolean {
-  return (
-    q instanceof FakeQuantize &&
-    q.observer_enabled &&
-    q.training &&
-    !isPerChannel(q.qscheme) &&
-    q.activation_post_process instanceof MinMaxFamilyObserver
-  );
 }
 
 /**

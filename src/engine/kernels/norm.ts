@@ -8,7 +8,6 @@ import finalizeWgsl from '../../../shaders/batch_norm_finalize.wgsl?raw';
 import evalStatsWgsl from '../../../shaders/batch_norm_eval_stats.wgsl?raw';
 import applyWgsl from '../../../shaders/batch_norm_apply.wgsl?raw';
 import applyVec4Wgsl from '../../../shaders/batch_norm_apply_vec4.wgsl?raw';
-import applyVec4MinMaxWgsl from '../../../shaders/batch_norm_apply_vec4_minmax.wgsl?raw';
 import bwdStatsWgsl from '../../../shaders/batch_norm_backward_stats.wgsl?raw';
 import bwdStatsVec4Wgsl from '../../../shaders/batch_norm_backward_stats_vec4.wgsl?raw';
 import bwdFinalizeWgsl from '../../../shaders/batch_norm_backward_finalize.wgsl?raw';
@@ -94,20 +93,6 @@ export function batchNormApply(x: Tensor, stats: Tensor, weight: Tensor, bias: T
     launchPlanes(`bn_apply${relu ? '_relu' : ''}`, () => applyWgsl, { RELU: relu ? 1 : 0 }, buffers, N * C, HW, (u) => u.u32(C, HW));
   }
   return y;
-}
-
-/**
- * batchNormApply that also returns [invocations, 2] (min, max) partials of y, for a per-tensor observer of
- * y (it then skips its own pass). Null when planes are not whole vec4s.
- */
-export function batchNormApplyWithMinMax(x: Tensor, stats: Tensor, weight: Tensor, bias: Tensor, relu: boolean): [Tensor, Tensor] | null {
-  const [N, C, HW] = channelLayout(x.shape, 'batch_norm');
-  if (HW % 4 !== 0 || x.numel === 0) return null;
-  const y = new Tensor(x.shape);
-  const partial = new Tensor([N * C * Math.ceil(HW / 16), 2]);
-  const buffers = [x.buffer, stats.buffer, weight.buffer, bias.buffer, y.buffer, partial.buffer];
-  launchPlanes(`bn_apply_vec4_minmax${relu ? '_relu' : ''}`, () => applyVec4MinMaxWgsl, { RELU: relu ? 1 : 0 }, buffers, N * C, HW / 4, (u) => u.u32(C, HW / 4), 4);
-  return [y, partial];
 }
 
 /** Σ gy·x̂ and Σ gy per channel: [dweight, dbias]. */

@@ -15,7 +15,7 @@ import { grid1d } from '../../engine/grid';
 import { getPipeline } from '../../engine/pipelines';
 import { Tensor } from '../../engine/tensor';
 import type { QParamsConfig } from '../numerics/qparams';
-import { minMaxPartials, ownedPartials } from './observer_minmax';
+import { minMaxPartials } from './observer_minmax';
 import { writeQParams } from './qparams';
 import { uniformBytes, withMath } from './wgsl';
 
@@ -68,8 +68,7 @@ export function histogramObserveGpu(x: Tensor, state: HistogramBuffers, upsample
     ]),
   );
   copyBuffer(out.buffer, 0, state.histogram.buffer, 0, state.histogram.byteSize);
-  ownedPartials(x, partial)?.dispose();
-  for (const t of [hp, counts, prefix, out]) t.dispose();
+  for (const t of [partial, hp, counts, prefix, out]) t.dispose();
 }
 
 /** The clipped range the search finds ([new_min], [new_max] tensors), before qparams. */

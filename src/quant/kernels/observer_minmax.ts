@@ -22,25 +22,8 @@ const DIRECT_MAX = 16384;
 /** Per channel, two passes: elements of a row one invocation reduces. */
 const CHANNEL_CHUNK = 1024;
 
-/**
- * (min, max) partials a producing kernel wrote beside its output (batch norm + ReLU in QAT), so a per-tensor
- * observer of that output needs no pass of its own. Outputs are never written in place after they are made.
- */
-const producedPartials = new WeakMap<Tensor, Tensor>();
-
-export function attachMinMaxPartials(y: Tensor, partial: Tensor): void {
-  producedPartials.set(y, partial);
-}
-
-/** Partials from minMaxPartials(x) that the caller should dispose (not the producer's, which others may read). */
-export function ownedPartials(x: Tensor, partial: Tensor): Tensor | null {
-  return producedPartials.get(x) === partial ? null : partial;
-}
-
-/** Pass 1 of a per-tensor min/max: [groups] (min, max) partials (the producer's, when it wrote them). */
+/** Pass 1 of a per-tensor min/max: [groups] (min, max) partials. */
 export function minMaxPartials(x: Tensor): Tensor {
-  const produced = producedPartials.get(x);
-  if (produced && !produced.isDisposed) return produced;
   const n = x.numel;
   const groups = Math.max(1, Math.ceil(Math.floor(n / 4) / CHUNK4));
   const partial = new Tensor([groups, 2], 'float32');
@@ -70,7 +53,7 @@ export function observeMinMax(x: Tensor, minVal: Tensor, maxVal: Tensor, averagi
     ['u32', 0],
     ['f32', averagingConstant ?? 0],
   ]));
-  ownedPartials(x, partial)?.dispose();
+  partial.dispose();
 }
 
 export function observeMinMaxPerChannel(x: Tensor, axis: number, minVal: Tensor, maxVal: Tensor, averagingConstant: number | null): void {
