@@ -33,14 +33,16 @@ async function measure(f: () => void): Promise<{ cpu: number; wall: number }> {
   return best;
 }
 const gbs = (ms: number) => ((floats * 8) / (ms / 1000) / 1e9).toFixed(2);
-const tc = await measure(() => copy(x).dispose());
-console.log(`copy                ${gbs(tc.wall)} GB/s wall  ${gbs(tc.cpu)} GB/s CPU`);
-// SHAPES: workgroup x vec4s per invocation [x s: interleaved layout], e.g. 64x8,32x64,256x4xs
+const tc0 = await measure(() => copy(x).dispose());
+console.log(`copy                ${gbs(tc0.wall)} GB/s wall  ${gbs(tc0.cpu)} GB/s CPU`);
+// SHAPES: workgroup x vec4s per invocation [x lanes interleaved in a run] [xs: interleaved layout], e.g. 32x64,32x64x4,256x4xs
 const shapes = (process.env.SHAPES ?? '64x8,32x32,32x64,16x128').split(',');
 for (const s of shapes) {
-  const [wg, epi] = s.split('x').map(Number) as [number, number];
-  setFakeQuantLaunch({ wg, epi });
+  const [wg, epi, lanes] = s.replace('xs', '').split('x').map(Number) as [number, number, number?];
+  setFakeQuantLaunch({ wg, epi, lanes: lanes ?? 1 });
   setFakeQuantLayout(s.endsWith('xs') ? 'strided' : 'runs');
+  // The copy again beside each variant: load from other processes moves both.
+  const tc = await measure(() => copy(x).dispose());
   const t = await measure(() => fakeQuantizeForward(x, packed, -128, 127, null).dispose());
   console.log(`fake quant ${s.padEnd(8)} ${gbs(t.wall)} GB/s wall  ${gbs(t.cpu)} GB/s CPU  ratio wall ${(tc.wall / t.wall).toFixed(2)} CPU ${(tc.cpu / t.cpu).toFixed(2)}`);
 }

@@ -9,6 +9,9 @@
 override WG: u32 = 64u;
 override EPI: u32 = 4u;
 override RUNS: bool = true;
+// Runs: LANES consecutive invocations share a run of LANES·EPI vec4s, interleaved (neighbouring lanes load
+// neighbouring vec4s).
+override LANES: u32 = 1u;
 override PER_CHANNEL: bool = false;
 // Per channel with inner % 4 == 0: the four lanes of a vec4 share one channel.
 override SAME_CHANNEL: bool = true;
@@ -47,10 +50,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let scale_t = vec4<f32>(p.x);
   let inv_t = vec4<f32>(p.y);
   let zp_t = vec4<f32>(p.z);
-  // Runs: this invocation's vec4s are [first, end); interleaved: first + j * threads.
-  let first = select(id, id * EPI, RUNS);
-  let step = select(params.threads, 1u, RUNS);
-  let count = select(EPI, min(EPI, params.n4 - min(first, params.n4)), RUNS);
+  // Runs: first + j * LANES; interleaved: first + j * threads.
+  let first = select(id, (id / LANES) * LANES * EPI + id % LANES, RUNS);
+  let step = select(params.threads, LANES, RUNS);
+  let count = select(EPI, min(EPI, (params.n4 - min(first, params.n4) + LANES - 1u) / LANES), RUNS);
   for (var j = 0u; j < count; j = j + 1u) {
     let v = first + j * step;
     if (!RUNS && v >= params.n4) {

@@ -41,7 +41,7 @@ describe('fake quantize kernel', () => {
 
   it('matches the CPU reference bit for bit on random data, ties and clipping included (per tensor and per channel, 3 dtypes, both launch layouts, default and odd launch shapes)', async () => {
     for (const layout of ['runs', 'strided'] as const) {
-      for (const launch of [null, { wg: 4, epi: 3 }]) {
+      for (const launch of [null, { wg: 4, epi: 3 }, { wg: 8, epi: 3, lanes: 4 }, { wg: 4, epi: 5, lanes: 2 }]) {
         setFakeQuantLayout(layout);
         setFakeQuantLaunch(launch);
         await randomParity();

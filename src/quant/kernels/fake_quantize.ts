@@ -69,18 +69,20 @@ export function packLearnableQParams(scale: Tensor, zeroPoint: Tensor, quantMin:
 }
 
 /**
- * Launch shape of the elementwise fake-quant kernel: long runs of vec4s per invocation on software adapters
- * (SwiftShader's fixed cost per invocation dwarfs the arithmetic: 32x64 measured ~15% faster than 64x8
- * on the bench's 32 MiB tensor), interleaved vec4s on GPUs.
+ * Launch shape of the elementwise fake-quant kernel. Software adapters: runs of vec4s per invocation
+ * (SwiftShader's fixed cost per invocation dwarfs the arithmetic), with `lanes` invocations interleaved
+ * inside a run so that the 4 lanes of its SIMD group load neighbouring vec4s, as the copy kernel does
+ * (scripts/tune_fake_quant.ts, CPU time beside the copy kernel: 64x8 0.55-0.61, 32x64 0.66-0.82,
+ * 128x16 with 4 lanes 0.85-0.95 of the copy's bandwidth). GPUs: interleaved vec4s across the grid.
  */
 const LAUNCH = {
-  runs: { wg: 32, epi: 64 },
-  strided: { wg: 64, epi: 8 },
+  runs: { wg: 128, epi: 16, lanes: 4 },
+  strided: { wg: 64, epi: 8, lanes: 1 },
 };
-let launchOverride: { wg: number; epi: number } | null = null;
+let launchOverride: { wg: number; epi: number; lanes?: number } | null = null;
 
 /** Overrides the launch shape (workgroup size, vec4s per invocation; null: per layout): for tuning scripts. */
-export function setFakeQuantLaunch(launch: { wg: number; epi: number } | null): void {
+export function setFakeQuantLaunch(launch: { wg: number; epi: number; lanes?: number } | null): void {
   launchOverride = launch;
 }
 
@@ -104,16 +106,18 @@ function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, qua
   const n4 = Math.ceil(x.numel / 4);
   const runs = layout === 'auto' ? deviceAdapter().software : layout === 'runs';
   const { wg: FQ_WG, epi: FQ_EPI } = launchOverride ?? LAUNCH[runs ? 'runs' : 'strided'];
+  const lanes = (launchOverride ?? LAUNCH[runs ? 'runs' : 'strided']).lanes ?? 1;
   const invocations = Math.max(1, Math.ceil(n4 / FQ_EPI));
   const [gx, gy, stride] = grid1d(invocations, FQ_WG);
   const perChannel = axis !== null;
   const inner = axis === null ? 1 : innerSize(x.shape, axis);
   const sameChannel = inner % 4 === 0;
   const backward = dy !== null;
-  const key = `fake_quant:${FQ_WG}x${FQ_EPI}:${perChannel ? (sameChannel ? 'ch4' : 'ch1') : 't'}:${backward ? (reluMask ? 'bwd_relu' : 'bwd') : 'fwd'}:${runs ? 'runs' : 'strided'}`;
+  const key = `fake_quant:${FQ_WG}x${FQ_EPI}x${lanes}:${perChannel ? (sameChannel ? 'ch4' : 'ch1') : 't'}:${backward ? (reluMask ? 'bwd_relu' : 'bwd') : 'fwd'}:${runs ? 'runs' : 'strided'}`;
   const pipeline = getPipeline(key, () => fakeQuantWgsl, {
     WG: FQ_WG,
     EPI: FQ_EPI,
+    LANES: lanes,
     RUNS: runs ? 1 : 0,
     PER_CHANNEL: perChannel ? 1 : 0,
     SAME_CHANNEL: sameChannel ? 1 : 0,
