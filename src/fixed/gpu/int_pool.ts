@@ -1,4 +1,5 @@
 /** Max and average pooling on device activations (WGSL twins of cpu/int_pool.ts). */
+import maxPool8Wgsl from '../../../shaders/int_max_pool8.wgsl?raw';
 import poolWgsl from '../../../shaders/int_pool.wgsl?raw';
 import { Tensor } from '../../engine/tensor';
 import { avgPool2dOutputShape, maxAvgPoolDivisor, maxPool2dOutputShape } from '../cpu/int_pool';
@@ -20,6 +21,23 @@ export function maxPool2dIntGpu(spec: MaxPool2dOpSpec, x: Tensor): Tensor {
   const n = x.shape[0];
   const [, , ho, wo] = maxPool2dOutputShape({ ...spec, xShape: [n, spec.xShape[1], spec.xShape[2], spec.xShape[3]] });
   const out = new Tensor([n, ho, wo, x.shape[3]], spec.dtype);
+  if (spec.dtype === 'int8') {
+    // A word (four channels) per invocation, each window word loaded once.
+    launch('int_max_pool8', maxPool8Wgsl, { KH_C: spec.kernel[0], KW_C: spec.kernel[1] }, [x.buffer, out.buffer], out.numel / 4, {
+      H: spec.xShape[2],
+      W: spec.xShape[3],
+      HO: ho,
+      WO: wo,
+      CW: x.shape[3] / 4,
+      SH: spec.stride[0],
+      SW: spec.stride[1],
+      PH: spec.padding[0],
+      PW: spec.padding[1],
+      DH: spec.dilation[0],
+      DW: spec.dilation[1],
+    });
+    return out;
+  }
   const bits = INT_BITS[spec.dtype];
   launch('int_max_pool', poolWgsl, { IS_MAX: 1, X_BITS: bits, OUT_BITS: bits, REQUANT_FLOAT: 0 }, [x.buffer, x.buffer, out.buffer], Math.ceil(out.numel / (32 / bits)), {
     H: spec.xShape[2],
