@@ -98,6 +98,9 @@ const cases: Case[] = [
   { name: 'linear on a batch of 9 (tile along the batch), residual', n: 9, c: 24, h: 1, w: 1, o: 7, k: [1, 1], residual: 'int8' },
   { name: 'linear with weight zero points, int32 out', n: 6, c: 13, h: 1, w: 1, o: 5, k: [1, 1], wzp: true, outDtype: 'int32' },
   { name: '1x1 stride 2 on a 1x1 image', n: 5, c: 8, h: 1, w: 1, o: 4, k: [1, 1], stride: [2, 2] },
+  // Dense tiles (conv2d_int8_tiled.ts): a row of 19 is two segments of 10 (the second short), 5 rows
+  // are two row blocks and a half, 19 channels leave 3 lanes in the last word, 3 output words in tiles of 2.
+  { name: 'tile edges: row of 19, 5 rows, 19 channels to 10, wzp', n: 1, c: 19, h: 5, w: 19, o: 10, k: [3, 3], padding: [1, 1], wzp: true },
 ];
 
 const generalCases: Case[] = [

@@ -2,11 +2,11 @@
  * Integer conv2d on WebGPU (the WGSL twin of cpu/conv2d_int.ts): `prepareConv2d` packs the weights,
  * bias and requantization constants once into device buffers; `conv2dIntGpu` runs the op on a device
  * activation (layout.ts) and returns a new one. Two kernels:
- * - dense (groups = 1, int8 × int8): packed words and dot4i8 (shaders/conv2d_int8.wgsl);
+ * - dense (groups = 1, int8 × int8): a register-tiled kernel generated per layer shape, packed words and
+ *   dot4i8 or lanes unpacked once (conv2d_int8_tiled.ts);
  * - general (groups, depthwise, int16): lane by lane (shaders/conv2d_int.wgsl).
  */
 import commonWgsl from '../../../shaders/conv2d_int_common.wgsl?raw';
-import denseWgsl from '../../../shaders/conv2d_int8.wgsl?raw';
 import generalWgsl from '../../../shaders/conv2d_int.wgsl?raw';
 import { dispatch } from '../../engine/commands';
 import { grid1d } from '../../engine/grid';
@@ -17,12 +17,11 @@ import { paddedChannels, packWords } from '../layout';
 import type { Conv2dOpSpec } from '../ops';
 import type { RequantMode, RequantParams } from '../requant';
 import { INT_BITS } from '../types';
-import { integerDot, integerShader, type IntegerDot } from './shaders';
+import { chooseDenseTile, denseTileKey, denseTiledWgsl, type DenseGeometry } from './conv2d_int8_tiled';
+import { integerShader, preferredIntegerDot, type IntegerDot } from './shaders';
 import { packUniforms } from './uniforms';
 
 const WG = 64;
-/** Output pixels per invocation in the dense kernel (PX in shaders/conv2d_int8.wgsl). */
-const DENSE_PX = 4;
 
 export type Conv2dKernel = 'dense' | 'general';
 
@@ -92,14 +91,15 @@ function packDenseWeights(spec: Conv2dOpSpec): Int32Array {
 }
 
 /**
- * The dense kernel reads padded taps as the input zero point and sums all CP lanes, so its bias absorbs
- * the constant terms: bias − z_x·Σw + z_w·T·z_x (T = KH·KW·CP lanes), in wrapping int32.
+ * The dense kernel reads padded taps as the input zero point and sums `channels` lanes per tap (the real
+ * input channels), so its bias absorbs the constant terms: bias − z_x·Σw + z_w·T·z_x (T = KH·KW·channels
+ * lanes), in wrapping int32.
  */
-export function foldedBias(spec: Conv2dOpSpec, oc: number): number {
+export function foldedBias(spec: Conv2dOpSpec, oc: number, channels = paddedChannels(spec.wShape[1])): number {
   const [, c, kh, kw] = spec.wShape;
   let wsum = 0;
   for (let k = 0; k < c * kh * kw; k++) wsum += spec.weight[oc * c * kh * kw + k];
-  const lanes = kh * kw * paddedChannels(c);
+  const lanes = kh * kw * channels;
   const zx = spec.xZeroPoint;
   const zw = zeroPointOf(spec, oc);
   const bias = spec.bias ? spec.bias[oc] : 0;
@@ -133,7 +133,7 @@ export function prepareConv2d(spec: Conv2dOpSpec, options: { kernel?: Conv2dKern
   const ocp = paddedChannels(o);
   const chan = new Int32Array(ocp * 2);
   for (let oc = 0; oc < o; oc++) {
-    chan[oc * 2] = kernel === 'dense' ? foldedBias(spec, oc) : spec.bias ? spec.bias[oc] : 0;
+    chan[oc * 2] = kernel === 'dense' ? foldedBias(spec, oc, spec.wShape[1]) : spec.bias ? spec.bias[oc] : 0;
     chan[oc * 2 + 1] = zeroPointOf(spec, oc);
   }
   const outWords = spec.requant ? requantWords(spec.requant, spec.mode, ocp) : new Int32Array(ocp * 2);
@@ -146,7 +146,7 @@ export function prepareConv2d(spec: Conv2dOpSpec, options: { kernel?: Conv2dKern
   return {
     spec,
     kernel,
-    dot: kernel === 'dense' ? integerDot() : null,
+    dot: kernel === 'dense' ? preferredIntegerDot() : null,
     weights,
     chan: chanT,
     rq: rqT,
@@ -185,8 +185,6 @@ export function conv2dIntGpu(prepared: PreparedConv2d, x: Tensor, residual?: Ten
   const g = spec.geometry;
   const rowOfBatch = h === 1 && w === 1 && kh === 1 && kw === 1 && g.padding[0] === 0 && g.padding[1] === 0 && g.stride[1] === 1;
   const [runN, runH, runW, runHO, runWO] = rowOfBatch ? [1, 1, n, 1, n] : [n, h, w, ho, wo];
-  const total = runN * runHO * (kernel === 'dense' ? Math.ceil(runWO / DENSE_PX) : runWO) * (ocp / 4);
-  const [gx, gy, stride] = grid1d(total, WG);
   const constants = {
     WG,
     ACT_BITS: INT_BITS[xDtype],
@@ -196,14 +194,38 @@ export function conv2dIntGpu(prepared: PreparedConv2d, x: Tensor, residual?: Ten
     HAS_RESIDUAL: spec.residual ? 1 : 0,
     HAS_WZP: spec.wZeroPoint.some((z) => z !== 0) ? 1 : 0,
     REQUANT_FLOAT: spec.mode === 'float' ? 1 : 0,
-    ...(kernel === 'dense' ? { KH_C: kh, KW_C: kw, CW_C: cp / 4 } : {}),
   };
-  const key = `conv2d_int:${kernel}:${dot ?? '-'}:${Object.values(constants).join(',')}`;
-  const pipeline = getPipeline(
-    key,
-    () => integerShader(dot, commonWgsl, kernel === 'dense' ? denseWgsl : generalWgsl),
-    constants,
-  );
+  let total: number;
+  let pipeline: GPUComputePipeline;
+  const tiling = { TILES_N: 1, SEGS: 1, ROW_BLOCKS: 1 };
+  if (kernel === 'dense') {
+    const geometry: DenseGeometry = {
+      KH: kh,
+      KW: kw,
+      SH: rowOfBatch ? 1 : g.stride[0],
+      SW: rowOfBatch ? 1 : g.stride[1],
+      DH: g.dilation[0],
+      DW: g.dilation[1],
+      CW: cp / 4,
+      C: c,
+      hasWzp: constants.HAS_WZP === 1,
+      outBits: INT_BITS[spec.outDtype],
+      hasResidual: spec.residual !== undefined,
+    };
+    const tile = chooseDenseTile(runHO, runWO, ocp / 4, cp / 4);
+    tiling.TILES_N = Math.ceil(ocp / 4 / tile.TN);
+    tiling.SEGS = Math.ceil(runWO / tile.TM);
+    tiling.ROW_BLOCKS = Math.ceil(runHO / tile.TR);
+    total = runN * tiling.ROW_BLOCKS * tiling.SEGS * tiling.TILES_N;
+    const d = dot ?? 'unpacked';
+    const key = `conv2d_int:dense:${denseTileKey(geometry, tile, d)}:${Object.values(constants).join(',')}`;
+    pipeline = getPipeline(key, () => integerShader(d, commonWgsl, denseTiledWgsl(geometry, tile, d)), constants);
+  } else {
+    total = runN * runHO * runWO * (ocp / 4);
+    const key = `conv2d_int:general:${Object.values(constants).join(',')}`;
+    pipeline = getPipeline(key, () => integerShader(null, commonWgsl, generalWgsl), constants);
+  }
+  const [gx, gy, stride] = grid1d(total, WG);
   const zx = spec.xZeroPoint;
   const padWord = (zx & 0xff) * 0x01010101;
   const uniforms = packUniforms(commonWgsl, 'Params', {
@@ -233,6 +255,7 @@ export function conv2dIntGpu(prepared: PreparedConv2d, x: Tensor, residual?: Ten
     HI: spec.clamp[1],
     R_ZP: spec.residual?.zeroPoint ?? 0,
     PAD_WORD: padWord >>> 0,
+    ...tiling,
   });
   const res = residual ?? x;
   dispatch(pipeline, [x.buffer, prepared.weights.buffer, prepared.chan.buffer, prepared.rq.buffer, res.buffer, out.buffer], [gx, gy], uniforms);

@@ -29,7 +29,7 @@ import { intAddGpu } from './int_add';
 import { avgPool2dIntGpu, avgPoolTable, maxPool2dIntGpu } from './int_pool';
 import { dequantizeGpu, dequantizeTable, quantizeGpu } from './quantize';
 import { requantizeGpu, requantizeTable } from './requantize';
-import { detectIntegerDot, integerDot, type IntegerDot } from './shaders';
+import { detectIntegerDot, preferredIntegerDot, type IntegerDot } from './shaders';
 
 type Chw = readonly [number, number, number];
 
@@ -83,7 +83,7 @@ export class IntegerExecutor {
   static async create(model: IntegerModel): Promise<IntegerExecutor> {
     validateIntegerModel(model);
     await detectIntegerDot();
-    const ex = new IntegerExecutor(model, integerDot());
+    const ex = new IntegerExecutor(model, preferredIntegerDot());
     ex.prepare();
     return ex;
   }

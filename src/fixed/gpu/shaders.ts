@@ -8,7 +8,7 @@ import dotPacked from '../../../shaders/int_dot_packed.wgsl?raw';
 import dotUnpacked from '../../../shaders/int_dot_unpacked.wgsl?raw';
 import intCommon from '../../../shaders/int_common.wgsl?raw';
 import requantLib from '../../../shaders/requant_lib.wgsl?raw';
-import { getDevice, onDeviceChange } from '../../engine/device';
+import { deviceAdapter, getDevice, onDeviceChange } from '../../engine/device';
 
 export type IntegerDot = 'packed' | 'unpacked';
 
@@ -55,6 +55,17 @@ export function integerDot(): IntegerDot {
   if (forced) return forced;
   if (!detected) throw new Error('integer kernels: call detectIntegerDot() once after opening the device');
   return detected;
+}
+
+/**
+ * The dot product the kernels use: the forced one, else the packed one where the adapter has it, except
+ * on a software adapter, where SwiftShader's dot4I8Packed is ~3× slower than unpacking each input word's
+ * lanes once (scripts/fixed_profile.ts, reference CNN conv2 at batch 256: 1672 vs 584 ms CPU).
+ */
+export function preferredIntegerDot(): IntegerDot {
+  if (forced) return forced;
+  const dot = integerDot();
+  return dot === 'packed' && deviceAdapter().software ? 'unpacked' : dot;
 }
 
 export function dotSource(dot: IntegerDot): string {
