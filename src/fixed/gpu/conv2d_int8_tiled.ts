@@ -46,13 +46,15 @@ export interface DenseGeometry {
   hasResidual: boolean;
 }
 
-/** The tile for a layer: rows of up to 16 outputs; few summed channels pay with more output channels. */
-export function chooseDenseTile(ho: number, wo: number, oc4: number, cw: number): DenseTile {
+/**
+ * The tile for a layer: one row of up to 8 outputs × 8 output channels. On SwiftShader (reference CNN,
+ * batch 256, scripts/fixed_profile.ts --tile) larger tiles (2 rows × 14 × 8 or 16 channels) ran no faster
+ * and compile several times longer; 4 outputs × 4 channels ran conv2 ~1.7× slower.
+ */
+export function chooseDenseTile(_ho: number, wo: number, oc4: number, _cw: number): DenseTile {
   if (tileOverride) return tileOverride;
-  const segments = Math.ceil(wo / 16);
-  const TM = Math.ceil(wo / segments);
-  if (cw === 1) return { TR: 1, TM, TN: Math.min(4, oc4) };
-  return { TR: ho > 1 ? 2 : 1, TM, TN: Math.min(2, oc4) };
+  const segments = Math.ceil(wo / 8);
+  return { TR: 1, TM: Math.ceil(wo / segments), TN: Math.min(2, oc4) };
 }
 
 let tileOverride: DenseTile | null = null;
