@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getTestDevice } from '../testing/gpu';
 import { Tensor, keep, liveTensorCount, tidy } from './tensor';
 import { bufferPool } from './pool';
-import { copy } from './kernels/copy';
+import { copy, setCopyLaunch } from './kernels/copy';
 import { grid1d } from './grid';
 
 beforeAll(async () => {
@@ -34,6 +34,24 @@ describe('Tensor', () => {
     expect(Array.from(await y.read())).toEqual(Array.from(new Float32Array(data)));
     x.dispose();
     y.dispose();
+  });
+
+  it('copies every element under each launch shape (runs shared by interleaved invocations, odd lengths)', async () => {
+    try {
+      for (const launch of [{ wg: 256, epi: 1, lanes: 1 }, { wg: 128, epi: 16, lanes: 4 }, { wg: 32, epi: 3, lanes: 2 }]) {
+        setCopyLaunch(launch);
+        for (const n of [1, 7, 4 * 64 + 5, 4 * 16 * 4 * 3 + 9]) {
+          const data = Array.from({ length: n }, (_, k) => k + 0.5);
+          const x = Tensor.fromArray(data, [n]);
+          const y = copy(x);
+          expect(Array.from(await y.read()), `${JSON.stringify(launch)}, ${n} floats`).toEqual(data);
+          x.dispose();
+          y.dispose();
+        }
+      }
+    } finally {
+      setCopyLaunch(null);
+    }
   });
 
   it('tidy disposes intermediates and keeps what is returned or kept', () => {
