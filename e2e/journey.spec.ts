@@ -61,26 +61,13 @@ test.describe('the journey through the page', () => {
     await app.waitForDataset('ready');
     await expect(page.getByTestId('gpu.status')).toHaveAttribute('data-state', 'ready');
 
-    // Clicks Run and waits for a new result (a fast stage may pass 'running' between two looks).
-    const run = async (stage: StageName, timeout = 240_000) => {
-      const before = (await app.state()).stages[stage].runId;
-      await app.runButton(stage).click();
-      await expect
-        .poll(async () => {
-          const s = (await app.state()).stages[stage];
-          return s.state === 'failed' ? `failed: ${s.error}` : s.state === 'done' && s.runId !== before ? 'done' : s.state;
-        }, { timeout, intervals: [250, 500, 1000] })
-        .toBe('done');
-    };
+    const run = (stage: StageName, timeout?: number) => app.clickRun(stage, timeout);
 
     // Edit the code: no bias in the first conv (a BatchNorm follows it), so the result comes from this code.
     const model = (await app.getSource('model.ts')).replace('new nn.Conv2d(1, 16, 3, { padding: 1 })', 'new nn.Conv2d(1, 16, 3, { padding: 1, bias: false })');
     await app.setSource('model.ts', model);
     // Sizes through the forms, as a person would.
-    const set = async (group: string, key: string, value: string) => {
-      await page.getByTestId(`setting.${group}.${key}`).fill(value);
-      await page.getByTestId(`setting.${group}.${key}`).press('Enter');
-    };
+    const set = (group: string, key: string, value: string) => app.setField(group, key, value);
     await set('data', 'trainSubset', '512');
     await set('data', 'testSubset', '256');
     await page.getByTestId('stage.float.settings').click();

@@ -43,25 +43,8 @@ test.describe('sensitivity and mixed precision through the page', () => {
     await expect(page.getByTestId('gpu.status')).toHaveAttribute('data-state', 'ready');
     const reference = await app.getSource('qconfig.ts');
 
-    const run = async (stage: StageName, timeout = 240_000) => {
-      const before = (await app.state()).stages[stage].runId;
-      await app.runButton(stage).click();
-      await expect
-        .poll(async () => {
-          const s = (await app.state()).stages[stage];
-          return s.state === 'failed' ? `failed: ${s.error}` : s.state === 'done' && s.runId !== before ? 'done' : s.state;
-        }, { timeout, intervals: [250, 500, 1000] })
-        .toBe('done');
-      return (await app.state()).stages[stage];
-    };
-    const set = async (group: string, key: string, value: string) => {
-      const field = page.getByTestId(`setting.${group}.${key}`);
-      if ((await field.evaluate((e) => e.tagName)) === 'SELECT') await field.selectOption(value);
-      else {
-        await field.fill(value);
-        await field.press('Enter');
-      }
-    };
+    const run = (stage: StageName) => app.clickRun(stage);
+    const set = (group: string, key: string, value: string) => app.setField(group, key, value);
     await set('data', 'trainSubset', '512');
     await set('data', 'testSubset', '64');
     await page.getByTestId('stage.float.settings').click();

@@ -9,12 +9,12 @@
  *   npx vite-node scripts/qat_bench.ts [-- --steps 6 --batch 64]
  */
 import { gpuTestEnv } from '../src/testing/gpuEnv';
+import { arg, bestOfThree, type Timing } from './lib/timing';
 
 Object.assign(process.env, gpuTestEnv(process.env));
 const { getTestDevice, closeTestDevice } = await import('../src/testing/gpu');
 const { deviceAdapter } = await import('../src/engine/device');
 const { Tensor, tidy } = await import('../src/engine/tensor');
-const { sync } = await import('../src/engine/commands');
 const { backward } = await import('../src/engine/autograd');
 const { cross_entropy_with_stats } = await import('../src/engine/functional');
 const { copy } = await import('../src/engine/kernels/copy');
@@ -26,10 +26,6 @@ const { fakeQuantizeForward, packQParamsInto } = await import('../src/quant/kern
 const { StateRing, LossLog } = await import('../src/pipeline/nonfinite');
 type Module = import('../src/nn/module').Module;
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
 const steps = Number(arg('steps', '6'));
 const batch = Number(arg('batch', '64'));
 
@@ -37,27 +33,7 @@ await getTestDevice();
 const adapter = deviceAdapter();
 console.log(`adapter: ${adapter.vendor} ${adapter.architecture} (${adapter.description}); batch ${batch}`);
 
-interface Timing {
-  cpu: number;
-  wall: number;
-}
-
-/** Best of three runs of `steps` calls, per call (after a warm-up call that compiles pipelines). */
-async function measure(fn: () => void, reps = steps): Promise<Timing> {
-  fn();
-  await sync();
-  let best: Timing = { cpu: Infinity, wall: Infinity };
-  for (let r = 0; r < 3; r++) {
-    const c0 = process.cpuUsage();
-    const w0 = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    await sync();
-    const c = process.cpuUsage(c0);
-    const t = { cpu: (c.user + c.system) / 1000 / reps, wall: (performance.now() - w0) / reps };
-    if (t.cpu < best.cpu) best = t;
-  }
-  return best;
-}
+const measure = (fn: () => void, reps = steps) => bestOfThree(fn, reps);
 
 const example = findExample('reference_cnn')!;
 const evaluated = evaluateSources(example.files);

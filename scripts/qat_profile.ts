@@ -6,6 +6,7 @@
  *   npx vite-node scripts/qat_profile.ts [-- --batch 64 --reps 3]
  */
 import { gpuTestEnv } from '../src/testing/gpuEnv';
+import { arg, bestOfThree } from './lib/timing';
 
 Object.assign(process.env, gpuTestEnv(process.env));
 const { getTestDevice, closeTestDevice } = await import('../src/testing/gpu');
@@ -21,10 +22,6 @@ const { StateRing, LossLog } = await import('../src/pipeline/nonfinite');
 type Module = import('../src/nn/module').Module;
 type RecordedDispatch = import('../src/engine/commands').RecordedDispatch;
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
 const batch = Number(arg('batch', '64'));
 const reps = Number(arg('reps', '3'));
 
@@ -47,21 +44,7 @@ function trainStep(model: Module, optimizer: InstanceType<typeof SGD>, extra?: (
     });
 }
 
-async function cpuMs(fn: () => void, times = reps): Promise<{ cpu: number; wall: number }> {
-  fn();
-  await sync();
-  let best = { cpu: Infinity, wall: Infinity };
-  for (let r = 0; r < 3; r++) {
-    const c0 = process.cpuUsage();
-    const w0 = performance.now();
-    for (let i = 0; i < times; i++) fn();
-    await sync();
-    const c = process.cpuUsage(c0);
-    const t = { cpu: (c.user + c.system) / 1000 / times, wall: (performance.now() - w0) / times };
-    if (t.cpu < best.cpu) best = t;
-  }
-  return best;
-}
+const cpuMs = (fn: () => void, times = reps) => bestOfThree(fn, times);
 
 async function profile(name: string, step: () => void): Promise<number> {
   step();

@@ -4,8 +4,8 @@
  * Optional env: ONLY=fwd|dx|dw, LAYER=conv1|conv2.
  */
 import { getTestDevice } from '../src/testing/gpu';
+import { bestOfThree } from './lib/timing';
 import { Tensor } from '../src/engine/tensor';
-import { sync } from '../src/engine/commands';
 import { conv2dForward, conv2dGeometry, conv2dInputGrad, conv2dWeightGrad } from '../src/engine/kernels/conv2d';
 import { setConvPath, setRowTileOverride, setTileOverride } from '../src/engine/kernels/tiles';
 
@@ -16,22 +16,7 @@ const layers = [
   { name: 'conv2', x: [64, 16, 14, 14], w: [32, 16, 3, 3] },
 ].filter((l) => !process.env.LAYER || l.name === process.env.LAYER);
 
-async function measure(f: () => Tensor): Promise<{ cpu: number; wall: number }> {
-  f().dispose();
-  await sync();
-  let best = { cpu: Infinity, wall: Infinity };
-  for (let r = 0; r < 3; r++) {
-    const c0 = process.cpuUsage();
-    const w0 = performance.now();
-    for (let i = 0; i < 2; i++) f().dispose();
-    await sync();
-    const c = process.cpuUsage(c0);
-    const cpu = (c.user + c.system) / 1000 / 2;
-    const wall = (performance.now() - w0) / 2;
-    if (cpu < best.cpu) best = { cpu, wall };
-  }
-  return best;
-}
+const measure = (f: () => Tensor) => bestOfThree(() => f().dispose(), 2);
 
 for (const layer of layers) {
   const g = conv2dGeometry(layer.x, layer.w, p);

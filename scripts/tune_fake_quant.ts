@@ -4,11 +4,11 @@
  * and in wall time. Run: npx vite-node scripts/tune_fake_quant.ts
  */
 import { gpuTestEnv } from '../src/testing/gpuEnv';
+import { bestOfThree } from './lib/timing';
 
 Object.assign(process.env, gpuTestEnv(process.env));
 const { getTestDevice } = await import('../src/testing/gpu');
 const { Tensor } = await import('../src/engine/tensor');
-const { sync } = await import('../src/engine/commands');
 const { copy } = await import('../src/engine/kernels/copy');
 const { fakeQuantizeForward, packQParamsInto, setFakeQuantLaunch, setFakeQuantLayout } = await import('../src/quant/kernels/fake_quantize');
 
@@ -17,21 +17,7 @@ const floats = 8 * 1024 * 1024;
 const x = Tensor.fromArray(Float32Array.from({ length: floats }, (_, i) => Math.sin(i) * 3), [floats]);
 const packed = packQParamsInto(Tensor.fromArray([0.03], [1]), Tensor.zeros([1], 'int32'), null);
 
-async function measure(f: () => void): Promise<{ cpu: number; wall: number }> {
-  f();
-  await sync();
-  let best = { cpu: Infinity, wall: Infinity };
-  for (let r = 0; r < 3; r++) {
-    const c0 = process.cpuUsage();
-    const w0 = performance.now();
-    for (let i = 0; i < 4; i++) f();
-    await sync();
-    const c = process.cpuUsage(c0);
-    const t = { cpu: (c.user + c.system) / 1000 / 4, wall: (performance.now() - w0) / 4 };
-    if (t.cpu < best.cpu) best = t;
-  }
-  return best;
-}
+const measure = (f: () => void) => bestOfThree(f, 4);
 const gbs = (ms: number) => ((floats * 8) / (ms / 1000) / 1e9).toFixed(2);
 const tc0 = await measure(() => copy(x).dispose());
 console.log(`copy                ${gbs(tc0.wall)} GB/s wall  ${gbs(tc0.cpu)} GB/s CPU`);

@@ -10,10 +10,8 @@ import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 // The runtime's glue as its own file: wasm threads start workers from it (not from the bench bundle).
 import ortGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import { Tensor } from '../../src/engine/tensor';
-import { IntegerModelBuilder, quantizeWeights } from '../../src/fixed/builder';
 import { IntegerExecutor } from '../../src/fixed/gpu/executor';
-import type { IntegerModel } from '../../src/fixed/model';
-import { seeded } from '../../src/fixed/testing';
+import { referenceIntegerModel } from '../../src/fixed/testing';
 import { exportOnnx } from '../../src/export/onnx/export';
 import { openEngineDevice } from './engine_device';
 import type { BenchCase } from './types';
@@ -21,27 +19,6 @@ import type { BenchCase } from './types';
 const BATCH = 256;
 const MIN_SECONDS = 5;
 
-/** The reference CNN as an integer model (conv-relu-pool twice, int32 classifier), seeded weights. */
-export function referenceIntegerModel(): IntegerModel {
-  const rand = seeded(1);
-  const floats = (n: number, amp: number) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * amp);
-  const w = (shape: number[], s: number[]) => quantizeWeights(floats(shape.reduce((a, c) => a * c, 1), 0.3), shape[0]!, s, [0]);
-  const b = new IntegerModelBuilder('float');
-  b.input('x', [1, 28, 28]);
-  b.quantize('quant', 'x', { scale: 0.02, zero_point: 0, dtype: 'qint8' });
-  const s1 = new Array<number>(16).fill(0.004);
-  b.conv2d('conv1', 'quant', { weight: w([16, 1, 3, 3], s1), weight_shape: [16, 1, 3, 3], weight_scale: s1, bias: floats(16, 0.1), padding: 1, output: { scale: 0.01, zero_point: 0, dtype: 'qint8' }, activation: 'relu' });
-  b.max_pool2d('pool1', 'conv1', { kernel_size: 2 });
-  const s2 = new Array<number>(32).fill(0.003);
-  b.conv2d('conv2', 'pool1', { weight: w([32, 16, 3, 3], s2), weight_shape: [32, 16, 3, 3], weight_scale: s2, bias: floats(32, 0.1), padding: 1, output: { scale: 0.01, zero_point: 0, dtype: 'qint8' }, activation: 'relu' });
-  b.max_pool2d('pool2', 'conv2', { kernel_size: 2 });
-  b.flatten('flatten', 'pool2');
-  const s3 = new Array<number>(10).fill(0.002);
-  b.linear('classifier', 'flatten', { weight: w([10, 1568], s3), weight_shape: [10, 1568], weight_scale: s3, bias: floats(10, 0.1), output: 'int32' });
-  b.dequantize('dequant', 'classifier');
-  b.output('dequant');
-  return b.build();
-}
 
 /** Runs `run` twice to warm up, then at least 3 times and MIN_SECONDS; images per second. */
 async function imagesPerSecond(run: () => Promise<void>): Promise<{ value: number; runs: number }> {

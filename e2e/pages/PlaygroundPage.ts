@@ -59,6 +59,29 @@ export class PlaygroundPage {
     return this.page.getByTestId(`stage.${name}.run`);
   }
 
+  /** Clicks a stage's Run button and waits for a new result (a fast stage may pass 'running' between two looks). */
+  async clickRun(stage: StageName, timeout = 240_000): Promise<PlaygroundSnapshot['stages'][StageName]> {
+    const before = (await this.state()).stages[stage].runId;
+    await this.runButton(stage).click();
+    await expect
+      .poll(async () => {
+        const s = (await this.state()).stages[stage];
+        return s.state === 'failed' ? `failed: ${s.error}` : s.state === 'done' && s.runId !== before ? 'done' : s.state;
+      }, { timeout, intervals: [250, 500, 1000] })
+      .toBe('done');
+    return (await this.state()).stages[stage];
+  }
+
+  /** Types a value into a settings field (or picks it in a select) as a person would. */
+  async setField(group: string, key: string, value: string): Promise<void> {
+    const field = this.page.getByTestId(`setting.${group}.${key}`);
+    if ((await field.evaluate((e) => e.tagName)) === 'SELECT') await field.selectOption(value);
+    else {
+      await field.fill(value);
+      await field.press('Enter');
+    }
+  }
+
   resultsTab(name: 'accuracy' | 'training' | 'layers' | 'histogram' | 'graph' | 'check' | 'export' | 'sensitivity'): Locator {
     return this.page.getByTestId(`results.tab.${name}`);
   }
