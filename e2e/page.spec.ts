@@ -41,8 +41,13 @@ test.describe('the playground page', () => {
     const squiggle = app.editor.locator('.squiggly-error').first();
     await expect(squiggle).toBeVisible();
     const number = app.editor.locator('.line-numbers', { hasText: new RegExp(`^${line}$`) });
-    const [a, b] = [await squiggle.boundingBox(), await number.boundingBox()];
-    expect(Math.abs(a!.y - b!.y)).toBeLessThan(12);
+    // Monaco may redraw its decorations between two looks: poll until both are laid out.
+    await expect
+      .poll(async () => {
+        const [a, b] = [await squiggle.boundingBox(), await number.boundingBox()];
+        return a && b ? Math.abs(a.y - b.y) : Infinity;
+      }, { timeout: 10_000 })
+      .toBeLessThan(12);
     // The graph of the last good code stays.
     await app.resultsTab('graph').click();
     await expect(page.getByTestId('graph.node.conv1')).toBeVisible();
