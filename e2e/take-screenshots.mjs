@@ -4,6 +4,7 @@
 //   training.png    QAT running: progress, images/s, ETA, live charts
 //   graph.png       the residual example, fused and prepared, with dtypes on the edges
 //   layers.png      the per-layer table after fixed-point evaluation
+//   sensitivity.png the sensitivity table and bars of the reference CNN, with the mixed-precision choice
 //   errors.png      a syntax error as a marker and a message
 // Usage: npm run build && node e2e/take-screenshots.mjs
 import { spawn } from 'node:child_process';
@@ -62,6 +63,11 @@ try {
   await page.getByTestId('results.tab.layers').click();
   await page.getByTestId('results').scrollIntoViewIfNeeded();
   await shot(page, 'layers');
+
+  await page.evaluate(() => window.qatPlayground.run('sensitivity', { sqnrImages: 16, calibrationBatches: 4 }));
+  await page.getByTestId('results.tab.sensitivity').click();
+  await page.getByTestId('results').scrollIntoViewIfNeeded();
+  await shot(page, 'sensitivity');
 
   const model = await page.evaluate(() => window.qatPlayground.getSource('model.ts'));
   await page.evaluate((text) => window.qatPlayground.setSource('model.ts', text.replace('x = torch.flatten(x, 1);', 'x = torch.flatten(x, 1;')), model);
