@@ -1,40 +1,11 @@
 // Average pooling's input gradient, gathered: each input element adds gy / divisor of every window that
-// contains it. Each invocation walks a run of EPI input elements of one plane (n, c). The window
-// function matches avg_pool2d.wgsl.
+// contains it. Each invocation walks a run of EPI input elements of one plane (n, c). The windows,
+// `params` and ADAPTIVE come from avg_pool_window.wgsl, put in front of this file.
 override WG: u32 = 64u;
 override EPI: u32 = 16u;
-override ADAPTIVE: bool = false;
 
 @group(0) @binding(0) var<storage, read> gy: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dx: array<f32>;
-struct Params {
-  planes: u32, stride: u32, runs: u32,
-  H: u32, W: u32, OH: u32, OW: u32, KH: u32, KW: u32, SY: u32, SX: u32, PY: i32, PX: i32, countPad: u32,
-}
-@group(0) @binding(2) var<uniform> params: Params;
-
-struct Window { y0: i32, y1: i32, x0: i32, x1: i32, divisor: f32 }
-
-fn window(oy: u32, ox: u32) -> Window {
-  if (ADAPTIVE) {
-    let y0 = i32((oy * params.H) / params.OH);
-    let y1 = i32(((oy + 1u) * params.H + params.OH - 1u) / params.OH);
-    let x0 = i32((ox * params.W) / params.OW);
-    let x1 = i32(((ox + 1u) * params.W + params.OW - 1u) / params.OW);
-    return Window(y0, y1, x0, x1, f32((y1 - y0) * (x1 - x0)));
-  }
-  var y0 = i32(oy * params.SY) - params.PY;
-  var x0 = i32(ox * params.SX) - params.PX;
-  var y1 = min(y0 + i32(params.KH), i32(params.H) + params.PY);
-  var x1 = min(x0 + i32(params.KW), i32(params.W) + params.PX);
-  let padded = f32((y1 - y0) * (x1 - x0));
-  y0 = max(y0, 0);
-  x0 = max(x0, 0);
-  y1 = min(y1, i32(params.H));
-  x1 = min(x1, i32(params.W));
-  let divisor = select(f32((y1 - y0) * (x1 - x0)), padded, params.countPad != 0u);
-  return Window(y0, y1, x0, x1, divisor);
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -1,12 +1,10 @@
 // out = op(a, b, alpha, beta) for two tensors of the same shape, four vec4s per invocation (see
-// unary.wgsl). `op` (on vec4) is prepended from the table in src/engine/kernels/elementwise.ts.
+// unary.wgsl). `op` (on vec4) is prepended from the table in src/engine/kernels/elementwise.ts, and so are
+// the bindings: `a`, `b`, `params` and `store(i, v)`, which writes a new output or, in place, `a` itself
+// (gradient accumulation).
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
 struct Params { n4: u32, stride: u32, alpha: f32, beta: f32 }
-@group(0) @binding(3) var<uniform> params: Params;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -22,13 +20,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let b1 = b[i + 1u];
     let b2 = b[i + 2u];
     let b3 = b[i + 3u];
-    out[i] = op(a0, b0, al, be);
-    out[i + 1u] = op(a1, b1, al, be);
-    out[i + 2u] = op(a2, b2, al, be);
-    out[i + 3u] = op(a3, b3, al, be);
+    store(i, op(a0, b0, al, be));
+    store(i + 1u, op(a1, b1, al, be));
+    store(i + 2u, op(a2, b2, al, be));
+    store(i + 3u, op(a3, b3, al, be));
   } else {
     for (var k = i; k < params.n4; k++) {
-      out[k] = op(a[k], b[k], al, be);
+      store(k, op(a[k], b[k], al, be));
     }
   }
 }

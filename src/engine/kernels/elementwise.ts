@@ -5,7 +5,6 @@
  */
 import unaryWgsl from '../../../shaders/unary.wgsl?raw';
 import binaryWgsl from '../../../shaders/binary.wgsl?raw';
-import binaryInplaceWgsl from '../../../shaders/binary_inplace.wgsl?raw';
 import binaryBroadcastWgsl from '../../../shaders/binary_broadcast.wgsl?raw';
 import fillWgsl from '../../../shaders/fill.wgsl?raw';
 import stridedCopyWgsl from '../../../shaders/strided_copy.wgsl?raw';
@@ -17,6 +16,21 @@ import { dispatch } from '../commands';
 import { getPipeline } from '../pipelines';
 import { grid1d } from '../grid';
 import { Uniforms } from './launch';
+
+/** The bindings of shaders/binary.wgsl: a new output, or `a` updated in place. */
+const BINARY_OUT = `
+@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
+@group(0) @binding(3) var<uniform> params: Params;
+fn store(i: u32, v: vec4<f32>) { out[i] = v; }
+`;
+const BINARY_INPLACE = `
+@group(0) @binding(0) var<storage, read_write> a: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(2) var<uniform> params: Params;
+fn store(i: u32, v: vec4<f32>) { a[i] = v; }
+`;
 
 /** Unary ops: a vec4 expression in `x` (and the uniforms `alpha`, `beta`). */
 export const UNARY_OPS = {
@@ -118,7 +132,7 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor, alpha = 0, beta = 0):
   assertFloat(b, op);
   if (sameShape(a.shape, b.shape)) {
     const out = new Tensor(a.shape);
-    launchVec4(`binary:${op}`, () => binaryFn(op) + binaryWgsl, [a.buffer, b.buffer, out.buffer], a.numel, (u) => u.f32(alpha, beta));
+    launchVec4(`binary:${op}`, () => binaryFn(op) + BINARY_OUT + binaryWgsl, [a.buffer, b.buffer, out.buffer], a.numel, (u) => u.f32(alpha, beta));
     return out;
   }
   const shape = broadcastShapes(a.shape, b.shape, op);
@@ -140,7 +154,7 @@ export function binaryInPlace(op: BinaryOp, a: Tensor, b: Tensor, alpha = 0, bet
   assertFloat(a, op);
   assertFloat(b, op);
   if (a.numel !== b.numel) throw new Error(`${op} in place: [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ in size`);
-  launchVec4(`binary_inplace:${op}`, () => binaryFn(op) + binaryInplaceWgsl, [a.buffer, b.buffer], a.numel, (u) => u.f32(alpha, beta));
+  launchVec4(`binary_inplace:${op}`, () => binaryFn(op) + BINARY_INPLACE + binaryWgsl, [a.buffer, b.buffer], a.numel, (u) => u.f32(alpha, beta));
 }
 
 /** dst += src (gradient accumulation). */

@@ -9,6 +9,7 @@ import maxBackwardWgsl from '../../../shaders/max_pool2d_backward.wgsl?raw';
 import maxBackwardDisjointWgsl from '../../../shaders/max_pool2d_backward_disjoint.wgsl?raw';
 import avgWgsl from '../../../shaders/avg_pool2d.wgsl?raw';
 import avgBackwardWgsl from '../../../shaders/avg_pool2d_backward.wgsl?raw';
+import avgWindowWgsl from '../../../shaders/avg_pool_window.wgsl?raw';
 import { Tensor } from '../tensor';
 import { Uniforms, launchPlanes } from './launch';
 import { fillInto } from './elementwise';
@@ -106,13 +107,13 @@ export function maxPoolBackward(gy: Tensor, argmax: Tensor, g: PoolGeometry, rel
 export function avgPoolForward(x: Tensor, g: PoolGeometry): Tensor {
   const y = new Tensor([g.N, g.C, g.OH, g.OW]);
   const key = g.adaptive ? 'adaptive_avg_pool2d' : 'avg_pool2d';
-  launchPlanes(key, () => avgWgsl, { ADAPTIVE: g.adaptive ? 1 : 0 }, [x.buffer, y.buffer], g.N * g.C, g.OH * g.OW, geometryUniforms(g));
+  launchPlanes(key, () => `${avgWindowWgsl}\n${avgWgsl}`, { ADAPTIVE: g.adaptive ? 1 : 0 }, [x.buffer, y.buffer], g.N * g.C, g.OH * g.OW, geometryUniforms(g));
   return y;
 }
 
 export function avgPoolBackward(gy: Tensor, g: PoolGeometry): Tensor {
   const dx = new Tensor([g.N, g.C, g.H, g.W]);
   const key = g.adaptive ? 'adaptive_avg_pool2d_bwd' : 'avg_pool2d_bwd';
-  launchPlanes(key, () => avgBackwardWgsl, { ADAPTIVE: g.adaptive ? 1 : 0 }, [gy.buffer, dx.buffer], g.N * g.C, g.H * g.W, geometryUniforms(g));
+  launchPlanes(key, () => `${avgWindowWgsl}\n${avgBackwardWgsl}`, { ADAPTIVE: g.adaptive ? 1 : 0 }, [gy.buffer, dx.buffer], g.N * g.C, g.H * g.W, geometryUniforms(g));
   return dx;
 }
