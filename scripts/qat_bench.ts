@@ -14,17 +14,14 @@ import { arg, bestOfThree, type Timing } from './lib/timing';
 Object.assign(process.env, gpuTestEnv(process.env));
 const { getTestDevice, closeTestDevice } = await import('../src/testing/gpu');
 const { deviceAdapter } = await import('../src/engine/device');
-const { Tensor, tidy } = await import('../src/engine/tensor');
-const { backward } = await import('../src/engine/autograd');
-const { cross_entropy_with_stats } = await import('../src/engine/functional');
+const { Tensor } = await import('../src/engine/tensor');
 const { copy } = await import('../src/engine/kernels/copy');
 const { SGD } = await import('../src/optim/sgd');
-const { evaluate: evaluateSources, findExample, traceModel, prepareStageModel } = await import('../src/dsl/index');
+const { traceModel, prepareStageModel } = await import('../src/dsl/index');
 const { set_fake_quantize } = await import('../src/quant/fake_quant_state');
 const { FakeQuantState } = await import('../src/quant/types');
 const { fakeQuantizeForward, packQParamsInto } = await import('../src/quant/kernels/fake_quantize');
 const { StateRing, LossLog } = await import('../src/pipeline/nonfinite');
-type Module = import('../src/nn/module').Module;
 
 const steps = Number(arg('steps', '6'));
 const batch = Number(arg('batch', '64'));
@@ -35,23 +32,7 @@ console.log(`adapter: ${adapter.vendor} ${adapter.architecture} (${adapter.descr
 
 const measure = (fn: () => void, reps = steps) => bestOfThree(fn, reps);
 
-const example = findExample('reference_cnn')!;
-const evaluated = evaluateSources(example.files);
-if (!evaluated.ok) throw new Error(JSON.stringify(evaluated.diagnostics));
-const program = evaluated.program;
-const images = Tensor.fromArray(Float32Array.from({ length: batch * 784 }, (_, i) => Math.sin(i * 0.01) * 1.5), [batch, 1, 28, 28]);
-const labels = Tensor.fromArray(Int32Array.from({ length: batch }, (_, i) => i % 10), [batch], 'int32');
-
-function trainStep(model: Module, optimizer: InstanceType<typeof SGD>, extra?: (loss: InstanceType<typeof Tensor>) => void): () => void {
-  return () =>
-    tidy(() => {
-      const { loss } = cross_entropy_with_stats(model(images) as InstanceType<typeof Tensor>, labels);
-      extra?.(loss);
-      backward(loss);
-      optimizer.step();
-      optimizer.zero_grad();
-    });
-}
+const { program, trainStep } = (await import('./lib/reference_step')).referenceExample(batch);
 
 // Float: the traced, unfused model, as the float stage trains it.
 const floatModel = program.createModel();
