@@ -190,17 +190,12 @@ export interface WeightGradTile {
 }
 
 /**
- * dW[co, ci, ky, kx] = Σ_{n, oy, ox} gy[n, co, oy, ox] · x[n, ci, oy + ky - P, ox + kx - P]. An
- * invocation owns TM output channels × TC input channels (all taps) and a chunk of the N·OH output
- * rows; per U outputs of a row it loads TM·U values of gy and TC·KH·(U + KW - 1) of x.
+ * The weight-gradient kernels' common start: bindings (gy and x as `elem`), parameters, and the tile's
+ * output channels, input channels and rows of this split.
  */
-function weightGradWgsl(KH: number, KW: number, tile: WeightGradTile): string {
-  const { TM, TC, U } = tile;
-  const span = U + KW - 1;
-  const L: string[] = [];
-  L.push(`// conv2d weight gradient, stride 1: ${TM} output × ${TC} input channels per invocation (see conv2d_rows.ts).
-@group(0) @binding(0) var<storage, read> GY: array<f32>;
-@group(0) @binding(1) var<storage, read> X: array<f32>;
+function weightGradPrologue(elem: string, TM: number, TC: number): string {
+  return `@group(0) @binding(0) var<storage, read> GY: array<${elem}>;
+@group(0) @binding(1) var<storage, read> X: array<${elem}>;
 @group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
 struct Params {
   tiles: u32, gridStride: u32, tilesC: u32, splits: u32, rowsPerSplit: u32, rows: u32,
@@ -224,7 +219,34 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let HW = P.H * P.W;
   let OHW = P.OH * P.OW;
   let rowFirst = split * P.rowsPerSplit;
-  let rowLast = min(rowFirst + P.rowsPerSplit, P.rows);`);
+  let rowLast = min(rowFirst + P.rowsPerSplit, P.rows);`;
+}
+
+/** The weight-gradient kernels' common end: the partial result of this split, [G, splits, CoutG, CinG·KK]. */
+function weightGradEpilogue(L: string[], KK: number, TM: number, TC: number): void {
+  L.push(`  let outBase = z * P.CoutG * P.CinG * ${KK}u;`);
+  for (let i = 0; i < TM; i++) {
+    for (let c = 0; c < TC; c++) {
+      L.push(`  if ((co0 + ${i}u < P.CoutG) & (ci0 + ${c}u < P.CinG)) {`);
+      L.push(`    let o_${i}_${c} = outBase + ((co0 + ${i}u) * P.CinG + ci0 + ${c}u) * ${KK}u;`);
+      for (let k = 0; k < KK; k++) L.push(`    OUT[o_${i}_${c} + ${k}u] = acc_${i}_${c}_${k};`);
+      L.push('  }');
+    }
+  }
+  L.push('}');
+}
+
+/**
+ * dW[co, ci, ky, kx] = Σ_{n, oy, ox} gy[n, co, oy, ox] · x[n, ci, oy + ky - P, ox + kx - P]. An
+ * invocation owns TM output channels × TC input channels (all taps) and a chunk of the N·OH output
+ * rows; per U outputs of a row it loads TM·U values of gy and TC·KH·(U + KW - 1) of x.
+ */
+function weightGradWgsl(KH: number, KW: number, tile: WeightGradTile): string {
+  const { TM, TC, U } = tile;
+  const span = U + KW - 1;
+  const L: string[] = [];
+  L.push(`// conv2d weight gradient, stride 1: ${TM} output × ${TC} input channels per invocation (see conv2d_rows.ts).
+${weightGradPrologue('f32', TM, TC)}`);
   for (let i = 0; i < TM; i++) L.push(`  let co_${i} = (g * P.CoutG + min(co0 + ${i}u, P.CoutG - 1u)) * OHW;`);
   for (let c = 0; c < TC; c++) L.push(`  let ci_${c} = (g * P.CinG + min(ci0 + ${c}u, P.CinG - 1u)) * HW;`);
   for (let i = 0; i < TM; i++) for (let c = 0; c < TC; c++) for (let k = 0; k < KH * KW; k++) L.push(`  var acc_${i}_${c}_${k} = 0.0;`);
@@ -272,17 +294,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (let i = 0; i < TM; i++) for (let c = 0; c < TC; c++) for (let k = 0; k < KH * KW; k++) L.push(`      acc_${i}_${c}_${k} = ${acc(i, c, k)};`);
   L.push('    }');
   L.push('  }');
-  // Partial result of this split: [G, splits, CoutG, CinG·KK]
-  L.push(`  let outBase = z * P.CoutG * P.CinG * ${KH * KW}u;`);
-  for (let i = 0; i < TM; i++) {
-    for (let c = 0; c < TC; c++) {
-      L.push(`  if ((co0 + ${i}u < P.CoutG) & (ci0 + ${c}u < P.CinG)) {`);
-      L.push(`    let o_${i}_${c} = outBase + ((co0 + ${i}u) * P.CinG + ci0 + ${c}u) * ${KH * KW}u;`);
-      for (let k = 0; k < KH * KW; k++) L.push(`    OUT[o_${i}_${c} + ${k}u] = acc_${i}_${c}_${k};`);
-      L.push('  }');
-    }
-  }
-  L.push('}');
+  weightGradEpilogue(L, KH * KW, TM, TC);
   return L.join('\n');
 }
 
@@ -298,32 +310,7 @@ function weightGradPairsWgsl(KH: number, KW: number, tile: WeightGradTile, parit
   const pairsX = Math.ceil((parity + span) / 2);
   const L: string[] = [];
   L.push(`// conv2d weight gradient, stride 1, even widths: ${TM} output × ${TC} input channels per invocation, vec2 loads (see conv2d_rows.ts).
-@group(0) @binding(0) var<storage, read> GY: array<vec2<f32>>;
-@group(0) @binding(1) var<storage, read> X: array<vec2<f32>>;
-@group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
-struct Params {
-  tiles: u32, gridStride: u32, tilesC: u32, splits: u32, rowsPerSplit: u32, rows: u32,
-  Cin: u32, H: u32, W: u32, Cout: u32, OH: u32, OW: u32, P_Y: i32, P_X: i32, CinG: u32, CoutG: u32,
-}
-@group(0) @binding(3) var<uniform> P: Params;
-override WG: u32 = ${WG}u;
-
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let t = gid.x + gid.y * P.gridStride;
-  if (t >= P.tiles) {
-    return;
-  }
-  let z = gid.z;
-  let g = z / P.splits;
-  let split = z - g * P.splits;
-  let tm = t / P.tilesC;
-  let co0 = tm * ${TM}u;
-  let ci0 = (t - tm * P.tilesC) * ${TC}u;
-  let HW = P.H * P.W;
-  let OHW = P.OH * P.OW;
-  let rowFirst = split * P.rowsPerSplit;
-  let rowLast = min(rowFirst + P.rowsPerSplit, P.rows);`);
+${weightGradPrologue('vec2<f32>', TM, TC)}`);
   for (let i = 0; i < TM; i++) L.push(`  let co_${i} = (g * P.CoutG + min(co0 + ${i}u, P.CoutG - 1u)) * OHW;`);
   for (let c = 0; c < TC; c++) L.push(`  let ci_${c} = i32((g * P.CinG + min(ci0 + ${c}u, P.CinG - 1u)) * HW);`);
   for (let i = 0; i < TM; i++) for (let c = 0; c < TC; c++) for (let k = 0; k < KH * KW; k++) L.push(`  var acc_${i}_${c}_${k} = 0.0;`);
@@ -374,16 +361,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (let i = 0; i < TM; i++) for (let c = 0; c < TC; c++) for (let k = 0; k < KH * KW; k++) L.push(`      acc_${i}_${c}_${k} = ${acc(i, c, k)};`);
   L.push('    }');
   L.push('  }');
-  L.push(`  let outBase = z * P.CoutG * P.CinG * ${KH * KW}u;`);
-  for (let i = 0; i < TM; i++) {
-    for (let c = 0; c < TC; c++) {
-      L.push(`  if ((co0 + ${i}u < P.CoutG) & (ci0 + ${c}u < P.CinG)) {`);
-      L.push(`    let o_${i}_${c} = outBase + ((co0 + ${i}u) * P.CinG + ci0 + ${c}u) * ${KH * KW}u;`);
-      for (let k = 0; k < KH * KW; k++) L.push(`    OUT[o_${i}_${c} + ${k}u] = acc_${i}_${c}_${k};`);
-      L.push('  }');
-    }
-  }
-  L.push('}');
+  weightGradEpilogue(L, KH * KW, TM, TC);
   return L.join('\n');
 }
 
