@@ -21,6 +21,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { gpuTestEnv } from '../src/testing/gpuEnv';
+import { DEFAULT_FLOAT } from '../src/store/settings';
 
 Object.assign(process.env, gpuTestEnv(process.env));
 const { getTestDevice, closeTestDevice } = await import('../src/testing/gpu');
@@ -52,22 +53,7 @@ const testSubset = Number(arg('test', '0'));
 const trainSubset = Number(arg('train', '0'));
 const observer = arg('observer', 'default');
 
-const FLOAT: TrainSettings = {
-  trainSubset,
-  testSubset,
-  epochs: 3,
-  batchSize: 64,
-  lr: 0.05,
-  momentum: 0.9,
-  weightDecay: 4e-5,
-  optimizer: 'sgd',
-  schedule: 'constant',
-  stepSize: 1,
-  gamma: 0.1,
-  milestones: [],
-  warmupEpochs: 0,
-  seed: 0,
-};
+const FLOAT: TrainSettings = { ...DEFAULT_FLOAT, trainSubset, testSubset, seed: 0 };
 
 const started = performance.now();
 const clock = () => `${((performance.now() - started) / 60000).toFixed(1)} min`;

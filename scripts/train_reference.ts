@@ -11,6 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { gpuTestEnv } from '../src/testing/gpuEnv';
+import { DEFAULT_FLOAT } from '../src/store/settings';
 
 Object.assign(process.env, gpuTestEnv(process.env));
 const { getTestDevice, closeTestDevice } = await import('../src/testing/gpu');
@@ -56,22 +57,7 @@ const result = await trainFloat(
       console.log(parts.join('  '));
     },
   },
-  {
-    trainSubset: subset,
-    testSubset: 0,
-    epochs,
-    batchSize: 64,
-    lr: 0.05,
-    momentum: 0.9,
-    weightDecay: 4e-5,
-    optimizer: 'sgd',
-    schedule: 'constant',
-    stepSize: 1,
-    gamma: 0.1,
-    milestones: [],
-    warmupEpochs: 0,
-    seed,
-  },
+  { ...DEFAULT_FLOAT, trainSubset: subset, testSubset: 0, epochs, seed },
   { logEvery: 50, progressIntervalMs: 1000 },
 );
 const minutes = (performance.now() - started) / 60000;

@@ -8,6 +8,7 @@ import { trainFloat } from '../../src/pipeline/train';
 import { openEngineDevice } from './engine_device';
 import { BATCH, syntheticDataset } from './reference_cnn_data';
 import type { BenchCase } from './types';
+import { DEFAULT_FLOAT } from '../../src/store/settings';
 
 export const trainEngineCase: BenchCase = {
   id: 'train_engine',
@@ -21,22 +22,7 @@ export const trainEngineCase: BenchCase = {
     const result = await trainFloat(
       model,
       { train, test, signal: new AbortController().signal, progress: (p) => p.step && p.step % 10 === 0 && ctx.log(`engine: step ${p.step}/${steps}, ${p.imagesPerSecond?.toFixed(1)} images/s`) },
-      {
-        trainSubset: 0,
-        testSubset: BATCH,
-        epochs: 1,
-        batchSize: BATCH,
-        lr: 0.05,
-        momentum: 0.9,
-        weightDecay: 4e-5,
-        optimizer: 'sgd',
-        schedule: 'constant',
-        stepSize: 1,
-        gamma: 0.1,
-        milestones: [],
-        warmupEpochs: 0,
-        seed: 0,
-      },
+      { ...DEFAULT_FLOAT, trainSubset: 0, testSubset: BATCH, epochs: 1, batchSize: BATCH, seed: 0 },
       { logEvery: 10, progressIntervalMs: 0 },
     );
     model.dispose();

@@ -14,6 +14,7 @@ import { trainQat } from '../../src/pipeline/qat';
 import { openEngineDevice } from './engine_device';
 import { BATCH, syntheticDataset } from './reference_cnn_data';
 import type { BenchCase } from './types';
+import { DEFAULT_QAT } from '../../src/store/settings';
 
 export const trainQatCase: BenchCase = {
   id: 'train_qat',
@@ -29,22 +30,7 @@ export const trainQatCase: BenchCase = {
     const result = await trainQat(
       model,
       { train, test, signal: new AbortController().signal, progress: (p) => p.step && p.step % 10 === 0 && ctx.log(`QAT: step ${p.step}/${steps}, ${p.imagesPerSecond?.toFixed(1)} images/s`) },
-      {
-        trainSubset: 0,
-        testSubset: BATCH,
-        epochs: 1,
-        batchSize: BATCH,
-        lr: 0.001,
-        momentum: 0.9,
-        weightDecay: 4e-5,
-        optimizer: 'sgd',
-        schedule: 'step',
-        stepSize: 1 / 3,
-        gamma: 0.1,
-        milestones: [],
-        warmupEpochs: 0,
-        seed: 0,
-      },
+      { ...DEFAULT_QAT, trainSubset: 0, testSubset: BATCH, epochs: 1, batchSize: BATCH, seed: 0 },
       { logEvery: 10, progressIntervalMs: 0 },
     );
     model.dispose();
