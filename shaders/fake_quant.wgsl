@@ -2,8 +2,22 @@
 // CPU kernel: q = zp + nearbyint(x * inv_scale); y = (clamp(q) - zp) * scale; dx = dy * (qmin <= q <= qmax).
 // qp[c] = (scale, 1/scale, zero_point, unused), 1/scale computed exactly on the GPU (fake_quant_pack).
 //
-// Memory-bound: vec4 loads, EPI vec4s per invocation, either as a contiguous run (RUNS, what a software
-// adapter wants: its per-invocation cost is high, so runs are long, see kernels/fake_quantize.ts) or interleaved across invocations (coalesced, for GPUs).
+// Rounding: `round` (RoundEven) and `clamp` (NClamp) are single instructions on GPUs but about fifteen and
+// twenty-four SIMD operations each on SwiftShader, where this kernel is bound by operation count, not
+// memory. With MAGIC (chosen for SwiftShader only, kernels/fake_quantize.ts) the same integers come from
+// t = x * inv_scale + 1.5·2^23: the addition rounds to the integer grid of [2^23, 2^24), ties to even, so
+// t - 1.5·2^23 = nearbyint(x * inv_scale) whenever |x * inv_scale| <= 2^22; beyond that t is still
+// monotone in x and lands outside the clamp bounds, as nearbyint would. The clamp is then two integer
+// operations on t's bits (positive floats order as their bits; negative t and -NaN fall below the lower
+// bound, +NaN above the upper), and y = (t_clamped - 1.5·2^23) * scale is the same integer times the same
+// scale. It needs a compiler that neither fuses x * inv + M into an fma nor reassociates (x + M) - M:
+// true of SwiftShader (no contraction, no fast-math), not promised by GPU drivers, hence the override.
+// The parity tests run both paths on SwiftShader against the CPU reference and the golden file.
+//
+// Memory-bound on GPUs: vec4 loads, EPI vec4s per invocation, either as a contiguous run (RUNS, what a
+// software adapter wants: its per-invocation cost is high, so runs are long, see kernels/fake_quantize.ts)
+// or interleaved across invocations (coalesced, for GPUs). The loop has the copy kernel's shape (one exit,
+// no `continue`): on SwiftShader a `continue` alone cost about 15 % of the copy's bandwidth.
 // Buffers are padded to 16 bytes, so the last vec4 may carry padding lanes: they are computed and
 // written into the output's padding, never read as data.
 override WG: u32 = 64u;
@@ -19,6 +33,8 @@ override BACKWARD: bool = false;
 // Backward of fake_quantize(relu(z)) in one pass: x is the ReLU's output, and its gradient mask
 // (threshold_backward: x > 0) applies after the straight-through one, as the two separate kernels would.
 override RELU_MASK: bool = false;
+override MAGIC: bool = false;
+const M = 12582912.0; // 1.5 * 2^23
 
 struct Params {
   n4: u32,
@@ -50,23 +66,31 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let scale_t = vec4<f32>(p.x);
   let inv_t = vec4<f32>(p.y);
   let zp_t = vec4<f32>(p.z);
+  // MAGIC: the clamp bounds as bits of M + (qmin - zp) and M + (qmax - zp) (exact: |q - zp| < 2^17).
+  let lob_t = vec4<i32>(bitcast<i32>(M + (params.qmin - p.z)));
+  let hib_t = vec4<i32>(bitcast<i32>(M + (params.qmax - p.z)));
   // Runs: first + j * LANES; interleaved: first + j * threads.
   let first = select(id, (id / LANES) * LANES * EPI + id % LANES, RUNS);
   let step = select(params.threads, LANES, RUNS);
-  let count = select(EPI, min(EPI, (params.n4 - min(first, params.n4) + LANES - 1u) / LANES), RUNS);
-  for (var j = 0u; j < count; j = j + 1u) {
+  for (var j = 0u; j < EPI; j = j + 1u) {
     let v = first + j * step;
-    if (!RUNS && v >= params.n4) {
+    if (v >= params.n4) {
       break;
     }
     var scale = scale_t;
     var inv = inv_t;
     var zp = zp_t;
+    var lob = lob_t;
+    var hib = hib_t;
     if (PER_CHANNEL && SAME_CHANNEL) {
       let pc = qp[channel_of(v * 4u)];
       scale = vec4<f32>(pc.x);
       inv = vec4<f32>(pc.y);
       zp = vec4<f32>(pc.z);
+      if (MAGIC) {
+        lob = vec4<i32>(bitcast<i32>(M + (params.qmin - pc.z)));
+        hib = vec4<i32>(bitcast<i32>(M + (params.qmax - pc.z)));
+      }
     } else if (PER_CHANNEL) {
       let p0 = qp[channel_of(v * 4u)];
       let p1 = qp[channel_of(v * 4u + 1u)];
@@ -75,19 +99,32 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       scale = vec4<f32>(p0.x, p1.x, p2.x, p3.x);
       inv = vec4<f32>(p0.y, p1.y, p2.y, p3.y);
       zp = vec4<f32>(p0.z, p1.z, p2.z, p3.z);
+      if (MAGIC) {
+        lob = bitcast<vec4<i32>>(vec4<f32>(M) + (lo - zp));
+        hib = bitcast<vec4<i32>>(vec4<f32>(M) + (hi - zp));
+      }
     }
     let xv = x[v];
-    let q = zp + round(xv * inv);
     if (BACKWARD) {
-      let inside = (lo <= q) & (q <= hi);
+      var inside: vec4<bool>;
+      if (MAGIC) {
+        let t = bitcast<vec4<i32>>(xv * inv + vec4<f32>(M));
+        inside = (lob <= t) & (t <= hib);
+      } else {
+        let q = zp + round(xv * inv);
+        inside = (lo <= q) & (q <= hi);
+      }
       let g = dy[v] * select(vec4<f32>(0.0), vec4<f32>(1.0), inside);
       if (RELU_MASK) {
         out[v] = select(vec4<f32>(0.0), g, xv > vec4<f32>(0.0));
       } else {
         out[v] = g;
       }
+    } else if (MAGIC) {
+      let t = bitcast<vec4<i32>>(xv * inv + vec4<f32>(M));
+      out[v] = (bitcast<vec4<f32>>(min(max(t, lob), hib)) - vec4<f32>(M)) * scale;
     } else {
-      out[v] = (clamp(q, lo, hi) - zp) * scale;
+      out[v] = (clamp(zp + round(xv * inv), lo, hi) - zp) * scale;
     }
   }
 }

@@ -35,6 +35,11 @@ export interface AdapterSummary {
   packedDot: boolean;
   /** A software adapter (SwiftShader) wants register-tiled kernels rather than workgroup-memory tiles. */
   software: boolean;
+  /**
+   * SwiftShader itself: its JIT neither contracts a * b + c into an fma nor reassociates float additions,
+   * which the fake quantizer's magic-number rounding relies on (shaders/fake_quant.wgsl).
+   */
+  swiftShader: boolean;
 }
 
 export function summarizeAdapter(info: GPUAdapterInfo, wgslFeatures?: ReadonlySet<string>): AdapterSummary {
@@ -46,6 +51,7 @@ export function summarizeAdapter(info: GPUAdapterInfo, wgslFeatures?: ReadonlySe
     description: info.description || '',
     packedDot: wgslFeatures?.has('packed_4x8_integer_dot_product') ?? false,
     software: /swiftshader|llvmpipe|software|lavapipe/.test(text) || info.vendor === 'google',
+    swiftShader: /swiftshader/.test(text) || info.vendor === 'google',
   };
 }
 
@@ -58,7 +64,7 @@ export function deviceAdapter(): AdapterSummary {
     const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
     const summary = info
       ? summarizeAdapter(info)
-      : { vendor: 'unknown', architecture: 'unknown', device: '', description: '', packedDot: false, software: false };
+      : { vendor: 'unknown', architecture: 'unknown', device: '', description: '', packedDot: false, software: false, swiftShader: false };
     summaryCache = { device, summary };
   }
   return summaryCache.summary;

@@ -39,7 +39,7 @@ async function ready(script: Script, availability = ALL_AVAILABLE) {
     {
       gpu: async () => ({
         available: true,
-        adapter: { vendor: 'google', architecture: 'swiftshader', device: '', description: '', packedDot: true, software: true },
+        adapter: { vendor: 'google', architecture: 'swiftshader', device: '', description: '', packedDot: true, software: true, swiftShader: true },
         limits: {},
         features: [],
       }),

@@ -66,7 +66,7 @@ describe('gpu slice', () => {
     const { services, requests } = fakeServices({
       gpu: async () => ({
         available: true,
-        adapter: { vendor: 'google', architecture: 'swiftshader', device: '', description: '', packedDot: true, software: true },
+        adapter: { vendor: 'google', architecture: 'swiftshader', device: '', description: '', packedDot: true, software: true, swiftShader: true },
         limits: { maxBufferSize: 1 << 30 },
         features: [],
       }),

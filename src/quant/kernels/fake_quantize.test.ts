@@ -9,7 +9,8 @@ import { backward } from '../../engine/autograd';
 import { setDispatchRecorder } from '../../engine/commands';
 import { F } from '../../engine/functional';
 import { fakeQuantize } from '../fake_quantize_function';
-import { fakeQuantizeBackward, fakeQuantizeForward, packQParamsInto, setFakeQuantLaunch, setFakeQuantLayout } from './fake_quantize';
+import { fakeQuantizeBackward, fakeQuantizeForward, packQParamsInto, setFakeQuantLaunch, setFakeQuantLayout, setFakeQuantRounding } from './fake_quantize';
+import { deviceAdapter } from '../../engine/device';
 
 beforeAll(async () => {
   await getTestDevice();
@@ -22,7 +23,19 @@ function bits(a: ArrayLike<number>): number[] {
 }
 
 describe('fake quantize kernel', () => {
-  it('reproduces every golden fake_quantize case bit for bit, forward and gradient', async () => {
+  it('rounds with the magic-number path on SwiftShader (the adapter these tests run on)', () => {
+    expect(deviceAdapter().swiftShader).toBe(true);
+  });
+
+  it('reproduces every golden fake_quantize case bit for bit, forward and gradient (both rounding paths)', async () => {
+    for (const rounding of ['magic', 'round'] as const) {
+      setFakeQuantRounding(rounding);
+      await goldenCases();
+    }
+    setFakeQuantRounding('auto');
+  });
+
+  async function goldenCases(): Promise<void> {
     for (const c of golden.fake_quantize!) {
       const perChannel = c.kind === 'per_channel';
       const shape = perChannel ? c.shape : [c.x.length];
@@ -37,18 +50,47 @@ describe('fake quantize kernel', () => {
       expect(bits(await y.read())).toEqual(bits(new Float32Array(c.y)));
       expect(bits(await dx.read())).toEqual(bits(new Float32Array(c.dx)));
     }
-  });
+  }
 
-  it('matches the CPU reference bit for bit on random data, ties and clipping included (per tensor and per channel, 3 dtypes, both launch layouts, default and odd launch shapes)', async () => {
-    for (const layout of ['runs', 'strided'] as const) {
-      for (const launch of [null, { wg: 4, epi: 3 }, { wg: 8, epi: 3, lanes: 4 }, { wg: 4, epi: 5, lanes: 2 }]) {
-        setFakeQuantLayout(layout);
-        setFakeQuantLaunch(launch);
-        await randomParity();
+  it('matches the CPU reference bit for bit on random data, ties and clipping included (per tensor and per channel, 3 dtypes, both launch layouts and rounding paths, default and odd launch shapes)', async () => {
+    for (const rounding of ['magic', 'round'] as const) {
+      setFakeQuantRounding(rounding);
+      for (const layout of ['runs', 'strided'] as const) {
+        for (const launch of [null, { wg: 4, epi: 3 }, { wg: 8, epi: 3, lanes: 4 }, { wg: 4, epi: 5, lanes: 2 }]) {
+          setFakeQuantLayout(layout);
+          setFakeQuantLaunch(launch);
+          await randomParity();
+        }
       }
     }
+    setFakeQuantRounding('auto');
     setFakeQuantLayout('auto');
     setFakeQuantLaunch(null);
+  });
+
+  it('magic-number rounding: ties to even, huge, infinite and out-of-range inputs, every zero point of the range, as round() and the CPU reference', async () => {
+    // x * (1/scale) lands on ties (k + 0.5), on the 2^22 edge of the magic window and far beyond it, on
+    // ±inf, and on values just inside and outside the clamp bounds.
+    const specials = [0, -0, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 126.5, 127.5, 128.5, -127.5, -128.5, -129.5, 255.5, 256.5,
+      2 ** 22 - 0.5, 2 ** 22, 2 ** 22 + 1, -(2 ** 22) + 0.5, -(2 ** 22), -(2 ** 22) - 1, 2 ** 23 + 2, -(2 ** 23) - 2, 12582912, -12582912,
+      -12582913, -16777216, 3e7, -3e7, 1e30, -1e30, 3.4e38, -3.4e38, Infinity, -Infinity, 32767.5, 32768.5, -32768.5, -32769.5, 65535.5];
+    const data = specials.flatMap((v) => [v, Math.fround(v * 0.999999), Math.fround(v * 1.000001)]);
+    const dyData = data.map((_, i) => (i % 3) - 1.25);
+    const x = Tensor.fromArray(data, [data.length]);
+    const dy = Tensor.fromArray(dyData, [data.length]);
+    const ranges: [number, number, number[]][] = [[-128, 127, [-128, -1, 0, 5, 127]], [0, 255, [0, 1, 128, 255]], [-32768, 32767, [-32768, 0, 32767]]];
+    for (const [qmin, qmax, zps] of ranges) {
+      for (const zp of zps) {
+        const packed = packQParamsInto(Tensor.fromArray([1], [1]), Tensor.fromArray([zp], [1], 'int32'), null);
+        const ref = fakeQuantizePerTensor(data, 1, zp, qmin, qmax);
+        for (const rounding of ['magic', 'round'] as const) {
+          setFakeQuantRounding(rounding);
+          expect(bits(await fakeQuantizeForward(x, packed, qmin, qmax, null).read()), `${rounding} forward qmin ${qmin} zp ${zp}`).toEqual(bits(ref.y));
+          expect(bits(await fakeQuantizeBackward(x, dy, packed, qmin, qmax, null).read()), `${rounding} backward qmin ${qmin} zp ${zp}`).toEqual(bits(cpuBackward(dyData, ref.mask)));
+        }
+      }
+    }
+    setFakeQuantRounding('auto');
   });
 
   async function randomParity(): Promise<void> {

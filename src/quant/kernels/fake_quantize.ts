@@ -94,6 +94,17 @@ export function setFakeQuantLayout(next: FakeQuantLayout): void {
   layout = next;
 }
 
+export type FakeQuantRounding = 'auto' | 'magic' | 'round';
+let rounding: FakeQuantRounding = 'auto';
+
+/**
+ * Forces how the kernel rounds and clamps ('auto': the magic-number path on SwiftShader, `round`/`clamp`
+ * elsewhere; see shaders/fake_quant.wgsl): for tests and tuning scripts.
+ */
+export function setFakeQuantRounding(next: FakeQuantRounding): void {
+  rounding = next;
+}
+
 function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, quantMax: number, axis: number | null, reluMask = false): Tensor {
   x.assertLive('fake_quantize');
   if (x.dtype !== 'float32') throw new Error(`fake_quantize: input must be float32 (got ${x.dtype})`);
@@ -113,7 +124,8 @@ function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, qua
   const inner = axis === null ? 1 : innerSize(x.shape, axis);
   const sameChannel = inner % 4 === 0;
   const backward = dy !== null;
-  const key = `fake_quant:${FQ_WG}x${FQ_EPI}x${lanes}:${perChannel ? (sameChannel ? 'ch4' : 'ch1') : 't'}:${backward ? (reluMask ? 'bwd_relu' : 'bwd') : 'fwd'}:${runs ? 'runs' : 'strided'}`;
+  const magic = rounding === 'auto' ? deviceAdapter().swiftShader : rounding === 'magic';
+  const key = `fake_quant:${FQ_WG}x${FQ_EPI}x${lanes}:${magic ? 'magic:' : ''}${perChannel ? (sameChannel ? 'ch4' : 'ch1') : 't'}:${backward ? (reluMask ? 'bwd_relu' : 'bwd') : 'fwd'}:${runs ? 'runs' : 'strided'}`;
   const pipeline = getPipeline(key, () => fakeQuantWgsl, {
     WG: FQ_WG,
     EPI: FQ_EPI,
@@ -123,6 +135,7 @@ function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, qua
     SAME_CHANNEL: sameChannel ? 1 : 0,
     BACKWARD: backward ? 1 : 0,
     RELU_MASK: reluMask ? 1 : 0,
+    MAGIC: magic ? 1 : 0,
   });
   dispatch(
     pipeline,
