@@ -7,12 +7,12 @@ import { grid1d } from '../grid';
 
 /**
  * Launch shapes: an invocation per vec4 on GPUs; on software adapters (whose fixed cost per invocation
- * dominates) runs of 16 vec4s shared by 4 interleaved invocations, the fake quantizer's shape, so the
+ * dominates) runs of 32 vec4s shared by 4 interleaved invocations, the fake quantizer's shape, so the
  * benchmarks compare it with the best copy this adapter runs, not a handicapped one.
  */
 const LAUNCH = {
   gpu: { wg: 256, epi: 1, lanes: 1 },
-  software: { wg: 128, epi: 16, lanes: 4 },
+  software: { wg: 64, epi: 32, lanes: 4 },
 };
 let launchOverride: { wg: number; epi: number; lanes: number } | null = null;
 

@@ -71,12 +71,13 @@ export function packLearnableQParams(scale: Tensor, zeroPoint: Tensor, quantMin:
 /**
  * Launch shape of the elementwise fake-quant kernel. Software adapters: runs of vec4s per invocation
  * (SwiftShader's fixed cost per invocation dwarfs the arithmetic), with `lanes` invocations interleaved
- * inside a run so that the 4 lanes of its SIMD group load neighbouring vec4s, as the copy kernel does
- * (scripts/tune_fake_quant.ts, CPU time beside the copy kernel: 64x8 0.55-0.61, 32x64 0.66-0.82,
- * 128x16 with 4 lanes 0.85-0.95 of the copy's bandwidth). GPUs: interleaved vec4s across the grid.
+ * inside a run so that the 4 lanes of its SIMD group load neighbouring vec4s, as the copy kernel does.
+ * scripts/tune_fake_quant.ts times shapes in interleaved rounds: 64x32 with 4 lanes is the fastest here for
+ * both this kernel and the copy (128x16x4, 64x16x4, 256x16x4, 128x32x4 within noise of it; 1 lane or
+ * 8 lanes slower). GPUs: interleaved vec4s across the grid.
  */
 const LAUNCH = {
-  runs: { wg: 128, epi: 16, lanes: 4 },
+  runs: { wg: 64, epi: 32, lanes: 4 },
   strided: { wg: 64, epi: 8, lanes: 1 },
 };
 let launchOverride: { wg: number; epi: number; lanes?: number } | null = null;
