@@ -7,6 +7,7 @@ import { mseCandidates, mseErrors, percentileObserve } from './numerics/horizon_
 import { emptyHistogram, histogramObserve, nonLinearParamSearch } from './numerics/histogram';
 import { calculateQParams } from './numerics/qparams';
 import { HistogramObserver, MSEObserver, PercentileObserver } from './observer';
+import { batchMinMax, mseCandidateErrors, setMseRounding } from './kernels/observer_mse';
 
 beforeAll(async () => {
   await getTestDevice();
@@ -74,6 +75,35 @@ describe('MSEObserver on the GPU', () => {
     });
     expect(chosen).toBeGreaterThanOrEqual(0);
     expect(errors[chosen]! - Math.min(...errors)).toBeLessThanOrEqual(1e-5 * Math.min(...errors));
+  });
+
+  it('the magic-number error kernel (SwiftShader) gives the round()/clamp() errors bit for bit, and the CPU reference within float32 summation', async () => {
+    const cfg = new MSEObserver({}).qparamsConfig;
+    // Activations, plus values that land on rounding ties of the widest candidate and past the clamp.
+    const base = batch(6000, 2);
+    const x = [...base, ...Array.from({ length: 200 }, (_, i) => (i - 100) * 0.5 * (Math.max(...base) / 127)), 40, -40];
+    for (const [shape, axis] of [[[x.length], null], [[2, 3101], 0]] as const) {
+      const xt = Tensor.fromArray(x, [...shape]);
+      const [lo, hi] = batchMinMax(xt, axis);
+      const got: number[][] = [];
+      for (const rounding of ['magic', 'round'] as const) {
+        setMseRounding(rounding);
+        const { cand, errors } = mseCandidateErrors(xt, axis, lo, hi, cfg, 1);
+        got.push(Array.from(await errors.read()));
+        cand.dispose();
+        errors.dispose();
+      }
+      setMseRounding('auto');
+      expect(bits(got[0]!)).toEqual(bits(got[1]!));
+      const channels = axis === null ? 1 : shape[0];
+      const los = await lo.read();
+      const his = await hi.read();
+      for (let c = 0; c < channels; c++) {
+        const xc = axis === null ? x : x.slice(c * 3101, (c + 1) * 3101);
+        const ref = mseErrors(xc, los[c]!, his[c]!, cfg, 1);
+        ref.forEach((e, k) => expect(Math.abs(got[0]![c * ref.length + k]! - e)).toBeLessThanOrEqual(1e-5 * e + 1e-6));
+      }
+    }
   });
 
   it('per channel along ch_axis, with a stride', async () => {

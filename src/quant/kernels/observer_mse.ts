@@ -13,6 +13,7 @@ import { getPipeline } from '../../engine/pipelines';
 import { fillTensor } from '../../engine/kernels/elementwise';
 import { sumSplits } from '../../engine/kernels/reduce';
 import { grid1d } from '../../engine/grid';
+import { deviceAdapter } from '../../engine/device';
 import { Tensor } from '../../engine/tensor';
 import { FLOAT32_EPS } from '../numerics/float32';
 import { mseCandidates } from '../numerics/horizon_observers';
@@ -24,6 +25,13 @@ const WG = 64;
 /** Candidates per invocation (two vec4 lanes) and elements per invocation in the error kernel. */
 const GROUP = 8;
 const RUN = 256;
+
+let rounding: 'auto' | 'magic' | 'round' = 'auto';
+
+/** Forces the error kernel's rounding ('auto': magic-number on SwiftShader, see shaders/fake_quant.wgsl): for tests. */
+export function setMseRounding(next: 'auto' | 'magic' | 'round'): void {
+  rounding = next;
+}
 
 /** The batch's own min/max (per tensor, or per channel along `axis`) as new [channels] tensors. */
 export function batchMinMax(x: Tensor, axis: number | null): [Tensor, Tensor] {
@@ -49,10 +57,40 @@ export function mseObserveGpu(
   if (x.numel === 0) return;
   const channels = axis === null ? 1 : x.shape[axis]!;
   if (minVal.numel !== channels) throw new Error(`MSEObserver: state has ${minVal.numel} channels, input ${channels}`);
+  const [lo, hi] = batchMinMax(x, axis);
+  const K = mseCandidates(stride).length;
+  const { cand, errors } = mseCandidateErrors(x, axis, lo, hi, cfg, stride);
+  dispatch(
+    getPipeline('observer_mse_update', () => withMath(updateWgsl)),
+    [errors.buffer, cand.buffer, minVal.buffer, maxVal.buffer],
+    [Math.ceil(channels / 64)],
+    uniformBytes([
+      ['u32', channels],
+      ['u32', K],
+      ['u32', 1],
+      ['u32', 0],
+      ['f32', averagingConstant],
+    ]),
+  );
+  for (const t of [lo, hi, cand, errors]) t.dispose();
+}
+
+/**
+ * The candidates' symmetric fake-quant parameters ([channels * K, 4]: scale, 1/scale, ..) for the batch
+ * range [lo, hi], and the squared error of each over x ([channels * K], channel-major).
+ */
+export function mseCandidateErrors(
+  x: Tensor,
+  axis: number | null,
+  lo: Tensor,
+  hi: Tensor,
+  cfg: QParamsConfig,
+  stride: number,
+): { cand: Tensor; errors: Tensor } {
+  const channels = axis === null ? 1 : x.shape[axis]!;
   let outer = 1;
   if (axis !== null) for (let d = 0; d < axis; d++) outer *= x.shape[d]!;
   const inner = x.numel / (outer * channels);
-  const [lo, hi] = batchMinMax(x, axis);
   const factors = mseCandidates(stride).map((c) => c.factor);
   const K = factors.length;
   const factorT = Tensor.fromArray(factors, [K]);
@@ -74,7 +112,9 @@ export function mseObserveGpu(
   const invocations = runs * groups * channels;
   const [gx, gy, stride1d] = grid1d(invocations, WG);
   const partial = new Tensor([runs * channels * K], 'float32');
-  dispatch(getPipeline('observer_mse_error', () => errorWgsl, { WG, RUN }), [x.buffer, cand.buffer, partial.buffer], [gx, gy], uniformBytes([
+  const magic = rounding === 'auto' ? deviceAdapter().swiftShader : rounding === 'magic';
+  const errorPipeline = getPipeline(`observer_mse_error:${magic ? 'magic' : 'round'}`, () => errorWgsl, { WG, RUN, MAGIC: magic ? 1 : 0 });
+  dispatch(errorPipeline, [x.buffer, cand.buffer, partial.buffer], [gx, gy], uniformBytes([
     ['u32', invocations],
     ['u32', stride1d],
     ['u32', outer],
@@ -87,17 +127,7 @@ export function mseObserveGpu(
     ['f32', cfg.quant_max],
   ]));
   const errors = sumSplits(partial, 1, runs, channels * K, [channels * K]);
-  dispatch(
-    getPipeline('observer_mse_update', () => withMath(updateWgsl)),
-    [errors.buffer, cand.buffer, minVal.buffer, maxVal.buffer],
-    [Math.ceil(channels / 64)],
-    uniformBytes([
-      ['u32', channels],
-      ['u32', K],
-      ['u32', 1],
-      ['u32', 0],
-      ['f32', averagingConstant],
-    ]),
-  );
-  for (const t of [lo, hi, factorT, cand, partial, errors]) t.dispose();
+  factorT.dispose();
+  partial.dispose();
+  return { cand, errors };
 }
