@@ -57,6 +57,14 @@ describe('convert → fixed → check → compile stages', () => {
       expect(cpu.backend).toBe('cpu');
       expect(cpu.accuracy).toBe(gpu.accuracy);
       expect(cpu.loss).toBeCloseTo(gpu.loss, 4);
+      // Throughput counts from the end of the first batch (which also waits for kernel compilation): the
+      // 48 images after it take less than the whole call, and batches give the same accuracy.
+      const began = performance.now();
+      const batched = await evaluateFixed(convert.converted.model, data.test, { backend: 'webgpu', testSubset: 64, batchSize: 16 });
+      const elapsed = (performance.now() - began) / 1000;
+      expect(batched.accuracy).toBe(gpu.accuracy);
+      expect(batched.imagesPerSecond).toBeGreaterThan(0);
+      expect(48 / batched.imagesPerSecond).toBeLessThan(elapsed);
 
       const check = await runCheck(ctx, { model: convert.converted, settings: { march: 'bernoulli2' } });
       expect(check.report.passed).toBe(true);

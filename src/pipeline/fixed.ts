@@ -113,6 +113,9 @@ export async function evaluateFixed(
   const device = getDevice();
   const inFlight: Promise<void>[] = [];
   let done = 0;
+  // Throughput as the training stages count it, from the end of the first batch: that one also waits for
+  // the executor's kernels to compile (seconds on a software adapter), which is not the speed of inference.
+  const timing: { first: { images: number; time: number } | null; last: number } = { first: null, last: 0 };
   try {
     for (const batch of batchIndices(order, s.batchSize)) {
       if (options.signal?.aborted) throw new StageCancelled('fixed');
@@ -128,12 +131,21 @@ export async function evaluateFixed(
       done += batch.length;
       flush();
       const reached = done;
-      inFlight.push(device.queue.onSubmittedWorkDone().then(() => options.onProgress?.(reached, count)));
+      inFlight.push(
+        device.queue.onSubmittedWorkDone().then(() => {
+          timing.last = performance.now();
+          timing.first ??= { images: reached, time: timing.last };
+          options.onProgress?.(reached, count);
+        }),
+      );
       if (inFlight.length > MAX_IN_FLIGHT) await inFlight.shift();
     }
+    await Promise.all(inFlight);
     const snapshot = await metrics.snapshot();
     const seconds = (performance.now() - started) / 1000;
-    return { accuracy: snapshot.accuracy, loss: snapshot.loss, count: snapshot.count, imagesPerSecond: count / seconds, backend: 'webgpu' };
+    const { first, last } = timing;
+    const imagesPerSecond = first && last > first.time && count > first.images ? (count - first.images) / ((last - first.time) / 1000) : count / seconds;
+    return { accuracy: snapshot.accuracy, loss: snapshot.loss, count: snapshot.count, imagesPerSecond, backend: 'webgpu' };
   } finally {
     await Promise.allSettled(inFlight);
     metrics.dispose();
