@@ -1,4 +1,5 @@
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { setDispatchRecorder } from '../commands';
 import { getTestDevice } from '../../testing/gpu';
 import { failOnGpuErrors } from '../testing/errors';
 import { Tensor } from '../tensor';
@@ -116,4 +117,27 @@ describe('conv2d kernels match the CPU reference', () => {
       });
     }
   }
+});
+
+describe('row-kernel forward without a bias', () => {
+  it('runs the bias pipeline with zeros: the same bits as an explicit zero bias, one pipeline for both', async () => {
+    const shape: [number, number, number, number] = [2, 3, 6, 8];
+    const wShape: [number, number, number, number] = [5, 3, 3, 3];
+    const x = Tensor.fromArray(testData(2 * 3 * 6 * 8, 21), shape);
+    const w = Tensor.fromArray(testData(5 * 27, 22), wShape);
+    const g = conv2dGeometry(shape, wShape, P(1, 1, 1, 1));
+    const labels: string[] = [];
+    setDispatchRecorder((d) => labels.push(d.pipeline.label));
+    const none = conv2dForward(x, w, null, g);
+    const zeros = conv2dForward(x, w, Tensor.zeros([5]), g);
+    setDispatchRecorder(null);
+    expect(labels.filter((l) => l.startsWith('conv2d_rows_fwd'))).toHaveLength(2);
+    expect(new Set(labels.filter((l) => l.startsWith('conv2d_rows_fwd'))).size).toBe(1);
+    expect(labels[0]).toContain(':bias');
+    const a = new Uint32Array((await none.read()).buffer);
+    const b = new Uint32Array((await zeros.read()).buffer);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    const ref = conv2dCpu(testData(2 * 3 * 6 * 8, 21), shape, testData(5 * 27, 22), wShape, null, P(1, 1, 1, 1));
+    await expectTensorClose(none, ref.y, TOL, 'forward without bias');
+  });
 });

@@ -13,6 +13,7 @@
  * all KW taps.
  */
 import { Tensor } from '../tensor';
+import { getDevice, onDeviceChange } from '../device';
 import { dispatch } from '../commands';
 import { getPipeline } from '../pipelines';
 import { grid1d } from '../grid';
@@ -145,6 +146,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   return L.join('\n');
 }
 
+/**
+ * Zeros as the bias of a forward conv without one, so that both use one pipeline (these generated kernels
+ * take a second or two each to compile on SwiftShader; QAT's conv+BN and the calibration models would
+ * otherwise compile bias-free copies of the float model's). Bit-exact: a sum that starts at +0 is never
+ * -0, so adding +0 changes no bit. WebGPU zero-fills new buffers; one per size, per device.
+ */
+const zeroBiases = new Map<number, GPUBuffer>();
+onDeviceChange(() => zeroBiases.clear());
+
+function zeroBias(channels: number): GPUBuffer {
+  let buffer = zeroBiases.get(channels);
+  if (!buffer) {
+    buffer = getDevice().createBuffer({ label: `zero bias [${channels}]`, size: Math.max(16, Math.ceil(channels / 4) * 16), usage: GPUBufferUsage.STORAGE });
+    zeroBiases.set(channels, buffer);
+  }
+  return buffer;
+}
+
 function run(role: Role, input: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry, tile: RowTile): Tensor {
   const CinG = g.Cin / g.groups;
   const CoutG = g.Cout / g.groups;
@@ -160,14 +179,14 @@ function run(role: Role, input: Tensor, weight: Tensor, bias: Tensor | null, g: 
   const tilesN = Math.ceil(outCG / tile.TN);
   const [gx, gy, gridStride] = grid1d(segments * tilesN, WG);
   const paired = outW % 2 === 0 && tile.TM % 2 === 0;
-  const key = `conv2d_rows_${role}:k${g.KH}x${g.KW}:${TR}x${tile.TM}x${tile.TN}${bias ? ':bias' : ''}${paired ? ':pairs' : ''}`;
-  const pipeline = getPipeline(key, () => rowConvWgsl(role, g.KH, g.KW, tile, !!bias, paired));
+  const key = `conv2d_rows_${role}:k${g.KH}x${g.KW}:${TR}x${tile.TM}x${tile.TN}${fwd ? ':bias' : ''}${paired ? ':pairs' : ''}`;
+  const pipeline = getPipeline(key, () => rowConvWgsl(role, g.KH, g.KW, tile, fwd, paired));
   const uniforms = new Uniforms()
     .u32(segments, gridStride, tilesN, segsPerRow, inC, inH, inW, outC, outH, outW)
     .i32(fwd ? g.padding[0] : g.KH - 1 - g.padding[0], fwd ? g.padding[1] : g.KW - 1 - g.padding[1])
     .u32(CinG, CoutG, fwd ? CinG : CoutG, outCG, rowBlocks)
     .build();
-  const buffers = bias ? [input.buffer, weight.buffer, out.buffer, bias.buffer] : [input.buffer, weight.buffer, out.buffer];
+  const buffers = fwd ? [input.buffer, weight.buffer, out.buffer, bias?.buffer ?? zeroBias(outC)] : [input.buffer, weight.buffer, out.buffer];
   dispatch(pipeline, buffers, [gx, gy, g.groups], uniforms);
   return out;
 }
