@@ -226,49 +226,54 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     body(lastLanes, '    ');
     L.push('  }');
   }
-  // Output stage: the requantization constants of the tile's channels are loaded once, and the lanes are
-  // indexed by constants (store_output's loop over lanes indexes vectors dynamically, which SwiftShader
-  // does through memory). A residual goes through store_output.
+  // Output stage: one copy of the requantization, in a loop over the tile's output words. Unrolled, its
+  // ~50 operations per lane (multiplier mode) were inlined TR·TM·TN·4 times, and SwiftShader spent 1–2 s
+  // compiling each layer's kernel; the loop reads the accumulators from a private array once per output
+  // word, little beside the K multiply-adds behind each. The requantization constants of the tile's
+  // channels are loaded once, and the lanes are indexed by constants (store_output's loop over lanes
+  // indexes vectors dynamically, which SwiftShader does through memory). A residual goes through
+  // store_output.
   const fastStore = !g.hasResidual && g.outBits !== 32;
-  for (let j = 0; j < TN; j++) {
-    if (fastStore) for (let m = 0; m < 4; m++) L.push(`  let rq_${j}_${m} = rq[jj_${j} * 4u + ${m}u];`);
-  }
-  const store = (e: string, word: string, j: number, value: string, indent: string): void => {
-    if (g.hasResidual) {
-      L.push(`${indent}store_output(${e}, ${word}, ${value});`);
-    } else if (g.outBits === 32) {
-      L.push(`${indent}let a = ${value};`);
-      for (let m = 0; m < 4; m++) L.push(`${indent}y[(${e}) * 4u + ${m}u] = bitcast<u32>(a[${m}]);`);
-    } else {
-      L.push(`${indent}let a = ${value};`);
-      const scaled = [0, 1, 2, 3].map((m) => `scale_acc(a[${m}], rq_${j}_${m})`).join(', ');
-      L.push(`${indent}let v = clamp(vec4<i32>(p.Y_ZP) + vec4<i32>(${scaled}), vec4<i32>(p.LO), vec4<i32>(p.HI));`);
-      if (g.outBits === 8) {
-        L.push(`${indent}y[${e}] = pack4x8(v);`);
-      } else {
-        L.push(`${indent}y[(${e}) * 2u] = pack2x16(v.x, v.y);`);
-        L.push(`${indent}y[(${e}) * 2u + 1u] = pack2x16(v.z, v.w);`);
-      }
-    }
-  };
+  const words = TR * TM * TN;
+  L.push(`  var outs: array<vec4<i32>, ${words}>;`);
   for (let j = 0; j < TN; j++) {
     if (hasWzp) L.push(`  let zw_${j} = vec4<i32>(chan[jj_${j} * 4u].y, chan[jj_${j} * 4u + 1u].y, chan[jj_${j} * 4u + 2u].y, chan[jj_${j} * 4u + 3u].y);`);
   }
   for (let r = 0; r < TR; r++) {
-    L.push(`  if (oy0 + ${r}u < p.HO) {`);
-    L.push(`    let orow_${r} = (n * p.HO + oy0 + ${r}u) * p.WO;`);
     for (let i = 0; i < TM; i++) {
-      L.push(`    if (ox0 + ${i}u < p.WO) {`);
       for (let j = 0; j < TN; j++) {
-        L.push(`      if (j0 + ${j}u < p.OC4) {`);
-        const value = hasWzp ? `acc_${r}_${i}_${j} - zw_${j} * xsum_${r}_${i}` : `acc_${r}_${i}_${j}`;
-        store(`(orow_${r} + ox0 + ${i}u) * p.OC4 + j0 + ${j}u`, `j0 + ${j}u`, j, value, '        ');
-        L.push('      }');
+        const k = (r * TM + i) * TN + j;
+        L.push(`  outs[${k}] = ${hasWzp ? `acc_${r}_${i}_${j} - zw_${j} * xsum_${r}_${i}` : `acc_${r}_${i}_${j}`};`);
       }
-      L.push('    }');
+    }
   }
-    L.push('  }');
+  if (fastStore) {
+    L.push(`  var rqs: array<vec2<u32>, ${TN * 4}>;`);
+    for (let j = 0; j < TN; j++) for (let m = 0; m < 4; m++) L.push(`  rqs[${j * 4 + m}] = rq[jj_${j} * 4u + ${m}u];`);
   }
+  L.push(`  for (var k = 0u; k < ${words}u; k++) {`);
+  L.push(`    let j = k % ${TN}u;`);
+  L.push(`    let i = (k / ${TN}u) % ${TM}u;`);
+  L.push(`    let r = k / ${TM * TN}u;`);
+  L.push('    if (oy0 + r < p.HO && ox0 + i < p.WO && j0 + j < p.OC4) {');
+  L.push('      let e = ((n * p.HO + oy0 + r) * p.WO + ox0 + i) * p.OC4 + j0 + j;');
+  L.push('      let a = outs[k];');
+  if (g.hasResidual) {
+    L.push('      store_output(e, j0 + j, a);');
+  } else if (g.outBits === 32) {
+    for (let m = 0; m < 4; m++) L.push(`      y[e * 4u + ${m}u] = bitcast<u32>(a[${m}]);`);
+  } else {
+    const scaled = [0, 1, 2, 3].map((m) => `scale_acc(a[${m}], rqs[j * 4u + ${m}u])`).join(', ');
+    L.push(`      let v = clamp(vec4<i32>(p.Y_ZP) + vec4<i32>(${scaled}), vec4<i32>(p.LO), vec4<i32>(p.HI));`);
+    if (g.outBits === 8) {
+      L.push('      y[e] = pack4x8(v);');
+    } else {
+      L.push('      y[e * 2u] = pack2x16(v.x, v.y);');
+      L.push('      y[e * 2u + 1u] = pack2x16(v.z, v.w);');
+    }
+  }
+  L.push('    }');
+  L.push('  }');
   L.push('}');
   return L.join('\n');
 }
