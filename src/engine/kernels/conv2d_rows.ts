@@ -122,26 +122,32 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   L.push('  }');
   L.push('  let outPlane = P.outH * P.outW;');
   L.push('  let outBase = (n * P.outC + g * P.outCG) * outPlane + oy0 * P.outW + ox0;');
-  const biasOf = (j: number) => (hasBias ? ` + bias[g * P.outCG + j0 + ${j}u]` : '');
+  // Output stage as one loop over the tile's outputs (pairs of columns with paired stores), the
+  // accumulators read from a private array: unrolled, its TR·TM·TN guarded stores were a large part of
+  // SwiftShader's compile time for these kernels.
+  const step = pairedStores ? 2 : 1;
+  const cols = TM / step;
+  const words = TR * cols * TN;
+  const T = pairedStores ? 'vec2<f32>' : 'f32';
+  L.push(`  var outs: array<${T}, ${words}>;`);
   for (let r = 0; r < TR; r++) {
-    L.push(`  if (oy0 + ${r}u < P.outH) {`);
-    // Paired stores: outW and TM are even, so a pair of columns is wholly inside the row or outside.
-    for (let i = 0; i < TM; i += pairedStores ? 2 : 1) {
-      L.push(`    if (ox0 + ${i}u < P.outW) {`);
+    for (let i = 0; i < TM; i += step) {
       for (let j = 0; j < TN; j++) {
-        L.push(`      if (j0 + ${j}u < P.outCG) {`);
-        const at = `outBase + (j0 + ${j}u) * outPlane + ${r}u * P.outW + ${i}u`;
-        if (pairedStores) {
-          L.push(`        OUT[(${at}) / 2u] = vec2<f32>(acc_${r}_${i}_${j}, acc_${r}_${i + 1}_${j})${hasBias ? ` + vec2<f32>(bias[g * P.outCG + j0 + ${j}u])` : ''};`);
-        } else {
-          L.push(`        OUT[${at}] = acc_${r}_${i}_${j}${biasOf(j)};`);
-        }
-        L.push('      }');
+        const k = (r * cols + i / step) * TN + j;
+        L.push(`  outs[${k}] = ${pairedStores ? `vec2<f32>(acc_${r}_${i}_${j}, acc_${r}_${i + 1}_${j})` : `acc_${r}_${i}_${j}`};`);
       }
-      L.push('    }');
     }
-    L.push('  }');
   }
+  L.push(`  for (var k = 0u; k < ${words}u; k++) {`);
+  L.push(`    let j = k % ${TN}u;`);
+  L.push(`    let i = ((k / ${TN}u) % ${cols}u) * ${step}u;`);
+  L.push(`    let r = k / ${cols * TN}u;`);
+  L.push('    if (oy0 + r < P.outH && ox0 + i < P.outW && j0 + j < P.outCG) {');
+  L.push('      let at = outBase + (j0 + j) * outPlane + r * P.outW + i;');
+  const bias = hasBias ? ` + ${T}(bias[g * P.outCG + j0 + j])` : '';
+  L.push(`      OUT[${pairedStores ? 'at / 2u' : 'at'}] = outs[k]${bias};`);
+  L.push('    }');
+  L.push('  }');
   L.push('}');
   return L.join('\n');
 }
