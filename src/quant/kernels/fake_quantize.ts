@@ -106,6 +106,11 @@ export function setFakeQuantRounding(next: FakeQuantRounding): void {
   rounding = next;
 }
 
+/** Whether a kernel with this rounding setting takes the magic-number path on the current adapter. */
+export function usesMagicRounding(setting: FakeQuantRounding): boolean {
+  return setting === 'auto' ? deviceAdapter().swiftShader : setting === 'magic';
+}
+
 function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, quantMax: number, axis: number | null, reluMask = false): Tensor {
   x.assertLive('fake_quantize');
   if (x.dtype !== 'float32') throw new Error(`fake_quantize: input must be float32 (got ${x.dtype})`);
@@ -125,7 +130,7 @@ function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, qua
   const inner = axis === null ? 1 : innerSize(x.shape, axis);
   const sameChannel = inner % 4 === 0;
   const backward = dy !== null;
-  const magic = rounding === 'auto' ? deviceAdapter().swiftShader : rounding === 'magic';
+  const magic = usesMagicRounding(rounding);
   const key = `fake_quant:${FQ_WG}x${FQ_EPI}x${lanes}:${magic ? 'magic:' : ''}${perChannel ? (sameChannel ? 'ch4' : 'ch1') : 't'}:${backward ? (reluMask ? 'bwd_relu' : 'bwd') : 'fwd'}:${runs ? 'runs' : 'strided'}`;
   const pipeline = getPipeline(key, () => fakeQuantWgsl, {
     WG: FQ_WG,

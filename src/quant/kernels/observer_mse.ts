@@ -13,12 +13,12 @@ import { getPipeline } from '../../engine/pipelines';
 import { fillTensor } from '../../engine/kernels/elementwise';
 import { sumSplits } from '../../engine/kernels/reduce';
 import { grid1d } from '../../engine/grid';
-import { deviceAdapter } from '../../engine/device';
 import { Tensor } from '../../engine/tensor';
 import { FLOAT32_EPS } from '../numerics/float32';
 import { mseCandidates } from '../numerics/horizon_observers';
 import type { QParamsConfig } from '../numerics/qparams';
 import { observeMinMax, observeMinMaxPerChannel } from './observer_minmax';
+import { usesMagicRounding, type FakeQuantRounding } from './fake_quantize';
 import { uniformBytes, withMath } from './wgsl';
 
 const WG = 64;
@@ -26,10 +26,10 @@ const WG = 64;
 const GROUP = 8;
 const RUN = 256;
 
-let rounding: 'auto' | 'magic' | 'round' = 'auto';
+let rounding: FakeQuantRounding = 'auto';
 
 /** Forces the error kernel's rounding ('auto': magic-number on SwiftShader, see shaders/fake_quant.wgsl): for tests. */
-export function setMseRounding(next: 'auto' | 'magic' | 'round'): void {
+export function setMseRounding(next: FakeQuantRounding): void {
   rounding = next;
 }
 
@@ -112,7 +112,7 @@ export function mseCandidateErrors(
   const invocations = runs * groups * channels;
   const [gx, gy, stride1d] = grid1d(invocations, WG);
   const partial = new Tensor([runs * channels * K], 'float32');
-  const magic = rounding === 'auto' ? deviceAdapter().swiftShader : rounding === 'magic';
+  const magic = usesMagicRounding(rounding);
   const errorPipeline = getPipeline(`observer_mse_error:${magic ? 'magic' : 'round'}`, () => errorWgsl, { WG, RUN, MAGIC: magic ? 1 : 0 });
   dispatch(errorPipeline, [x.buffer, cand.buffer, partial.buffer], [gx, gy], uniformBytes([
     ['u32', invocations],
