@@ -8,9 +8,10 @@
 // t = x * inv_scale + 1.5·2^23: the addition rounds to the integer grid of [2^23, 2^24), ties to even, so
 // t - 1.5·2^23 = nearbyint(x * inv_scale) whenever |x * inv_scale| <= 2^22; beyond that t is still
 // monotone in x and lands outside the clamp bounds, as nearbyint would. The clamp is then two integer
-// operations on t's bits (positive floats order as their bits; negative t and -NaN fall below the lower
-// bound, +NaN above the upper), and y = (t_clamped - 1.5·2^23) * scale is the same integer times the same
-// scale. It needs a compiler that neither fuses x * inv + M into an fma nor reassociates (x + M) - M:
+// operations on t's bits, shifted by S = 2^23 - 1 (wrapping): positive floats order as their bits, +inf
+// becomes the largest i32, and +NaN wraps below every bound, as do negative t and -NaN; y =
+// (t_clamped - 1.5·2^23) * scale is the same integer times the same scale.
+// NaN: y = (qmin - zp) * scale and no gradient, as PyTorch (fmin(fmax(NaN, qmin), qmax) = qmin). It needs a compiler that neither fuses x * inv + M into an fma nor reassociates (x + M) - M:
 // true of SwiftShader (no contraction, no fast-math), not promised by GPU drivers, hence the override.
 // The parity tests run both paths on SwiftShader against the CPU reference and the golden file.
 //
@@ -35,6 +36,7 @@ override BACKWARD: bool = false;
 override RELU_MASK: bool = false;
 override MAGIC: bool = false;
 const M = 12582912.0; // 1.5 * 2^23
+const S = 8388607; // 2^23 - 1: bits + S wraps +NaN (bits above +inf's 0x7f800000) to negative
 
 struct Params {
   n4: u32,
@@ -66,9 +68,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let scale_t = vec4<f32>(p.x);
   let inv_t = vec4<f32>(p.y);
   let zp_t = vec4<f32>(p.z);
-  // MAGIC: the clamp bounds as bits of M + (qmin - zp) and M + (qmax - zp) (exact: |q - zp| < 2^17).
-  let lob_t = vec4<i32>(bitcast<i32>(M + (params.qmin - p.z)));
-  let hib_t = vec4<i32>(bitcast<i32>(M + (params.qmax - p.z)));
+  // MAGIC: the clamp bounds as bits of M + (qmin - zp) and M + (qmax - zp) (exact: |q - zp| < 2^17), + S.
+  let lob_t = vec4<i32>(bitcast<i32>(M + (params.qmin - p.z)) + S);
+  let hib_t = vec4<i32>(bitcast<i32>(M + (params.qmax - p.z)) + S);
   // Runs: first + j * LANES; interleaved: first + j * threads.
   let first = select(id, (id / LANES) * LANES * EPI + id % LANES, RUNS);
   let step = select(params.threads, LANES, RUNS);
@@ -88,8 +90,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       inv = vec4<f32>(pc.y);
       zp = vec4<f32>(pc.z);
       if (MAGIC) {
-        lob = vec4<i32>(bitcast<i32>(M + (params.qmin - pc.z)));
-        hib = vec4<i32>(bitcast<i32>(M + (params.qmax - pc.z)));
+        lob = vec4<i32>(bitcast<i32>(M + (params.qmin - pc.z)) + S);
+        hib = vec4<i32>(bitcast<i32>(M + (params.qmax - pc.z)) + S);
       }
     } else if (PER_CHANNEL) {
       let p0 = qp[channel_of(v * 4u)];
@@ -100,15 +102,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       inv = vec4<f32>(p0.y, p1.y, p2.y, p3.y);
       zp = vec4<f32>(p0.z, p1.z, p2.z, p3.z);
       if (MAGIC) {
-        lob = bitcast<vec4<i32>>(vec4<f32>(M) + (lo - zp));
-        hib = bitcast<vec4<i32>>(vec4<f32>(M) + (hi - zp));
+        lob = bitcast<vec4<i32>>(vec4<f32>(M) + (lo - zp)) + vec4<i32>(S);
+        hib = bitcast<vec4<i32>>(vec4<f32>(M) + (hi - zp)) + vec4<i32>(S);
       }
     }
     let xv = x[v];
     if (BACKWARD) {
       var inside: vec4<bool>;
       if (MAGIC) {
-        let t = bitcast<vec4<i32>>(xv * inv + vec4<f32>(M));
+        let t = bitcast<vec4<i32>>(xv * inv + vec4<f32>(M)) + vec4<i32>(S);
         inside = (lob <= t) & (t <= hib);
       } else {
         let q = zp + round(xv * inv);
@@ -121,10 +123,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         out[v] = g;
       }
     } else if (MAGIC) {
-      let t = bitcast<vec4<i32>>(xv * inv + vec4<f32>(M));
-      out[v] = (bitcast<vec4<f32>>(min(max(t, lob), hib)) - vec4<f32>(M)) * scale;
+      let t = bitcast<vec4<i32>>(xv * inv + vec4<f32>(M)) + vec4<i32>(S);
+      out[v] = (bitcast<vec4<f32>>(min(max(t, lob), hib) - vec4<i32>(S)) - vec4<f32>(M)) * scale;
     } else {
-      out[v] = (clamp(zp + round(xv * inv), lo, hi) - zp) * scale;
+      // WGSL leaves clamp of a NaN to the implementation: NaN is qmin explicitly, as PyTorch.
+      let q = zp + round(xv * inv);
+      out[v] = (select(clamp(q, lo, hi), lo, q != q) - zp) * scale;
     }
   }
 }

@@ -68,15 +68,20 @@ describe('fake quantize kernel', () => {
     setFakeQuantLaunch(null);
   });
 
-  it('magic-number rounding: ties to even, huge, infinite and out-of-range inputs, every zero point of the range, as round() and the CPU reference', async () => {
+  it('magic-number rounding: ties to even, huge, infinite, NaN and out-of-range inputs, every zero point of the range, as round() and the CPU reference', async () => {
     // x * (1/scale) lands on ties (k + 0.5), on the 2^22 edge of the magic window and far beyond it, on
     // ±inf, and on values just inside and outside the clamp bounds.
     const specials = [0, -0, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 126.5, 127.5, 128.5, -127.5, -128.5, -129.5, 255.5, 256.5,
       2 ** 22 - 0.5, 2 ** 22, 2 ** 22 + 1, -(2 ** 22) + 0.5, -(2 ** 22), -(2 ** 22) - 1, 2 ** 23 + 2, -(2 ** 23) - 2, 12582912, -12582912,
       -12582913, -16777216, 3e7, -3e7, 1e30, -1e30, 3.4e38, -3.4e38, Infinity, -Infinity, 32767.5, 32768.5, -32768.5, -32769.5, 65535.5];
-    const data = specials.flatMap((v) => [v, Math.fround(v * 0.999999), Math.fround(v * 1.000001)]);
+    // NaN of both signs (x86's default NaN is negative, JavaScript's positive): qmin and no gradient, as
+    // PyTorch's fmin(fmax(q, qmin), qmax).
+    const nanBits = new Uint32Array([0x7fc00000, 0xffc00000, 0x7f800001, 0xffffffff]);
+    const data = [...specials.flatMap((v) => [v, Math.fround(v * 0.999999), Math.fround(v * 1.000001)]), ...new Float32Array(nanBits.buffer)];
     const dyData = data.map((_, i) => (i % 3) - 1.25);
-    const x = Tensor.fromArray(data, [data.length]);
+    const xBits = new Float32Array(data);
+    xBits.set(new Float32Array(nanBits.buffer), data.length - nanBits.length);
+    const x = Tensor.fromArray(xBits, [data.length]);
     const dy = Tensor.fromArray(dyData, [data.length]);
     const ranges: [number, number, number[]][] = [[-128, 127, [-128, -1, 0, 5, 127]], [0, 255, [0, 1, 128, 255]], [-32768, 32767, [-32768, 0, 32767]]];
     for (const [qmin, qmax, zps] of ranges) {
@@ -88,6 +93,8 @@ describe('fake quantize kernel', () => {
           expect(bits(await fakeQuantizeForward(x, packed, qmin, qmax, null).read()), `${rounding} forward qmin ${qmin} zp ${zp}`).toEqual(bits(ref.y));
           expect(bits(await fakeQuantizeBackward(x, dy, packed, qmin, qmax, null).read()), `${rounding} backward qmin ${qmin} zp ${zp}`).toEqual(bits(cpuBackward(dyData, ref.mask)));
         }
+        expect(Array.from(ref.y.slice(-4))).toEqual([qmin - zp, qmin - zp, qmin - zp, qmin - zp]);
+        expect(Array.from(ref.mask.slice(-4))).toEqual([0, 0, 0, 0]);
       }
     }
     setFakeQuantRounding('auto');

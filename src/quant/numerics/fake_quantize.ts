@@ -5,6 +5,7 @@
  *   q = zero_point + nearbyint(x * inv_scale)             (float32; not x / scale)
  *   y = (clamp(q, quant_min, quant_max) - zero_point) * scale
  *   mask = quant_min <= q <= quant_max                      (the straight-through gradient passes where set)
+ * The clamp is C's fmin(fmax(q, quant_min), quant_max), so a NaN q gives quant_min (and mask 0).
  */
 import { f32, nearbyint } from './float32';
 
@@ -16,7 +17,7 @@ export interface FakeQuantizeResult {
 
 function quantizeOne(x: number, scale: number, inv: number, z: number, qmin: number, qmax: number): [number, boolean] {
   const q = f32(z + nearbyint(f32(f32(x) * inv)));
-  const clamped = Math.min(Math.max(q, qmin), qmax);
+  const clamped = Number.isNaN(q) ? qmin : Math.min(Math.max(q, qmin), qmax);
   return [f32((clamped - z) * scale), qmin <= q && q <= qmax];
 }
 
