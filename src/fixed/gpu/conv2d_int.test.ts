@@ -101,6 +101,9 @@ const cases: Case[] = [
   // Dense tiles (conv2d_int8_tiled.ts): a row of 19 is two segments of 10 (the second short), 5 rows
   // are two row blocks and a half, 19 channels leave 3 lanes in the last word, 3 output words in tiles of 2.
   { name: 'tile edges: row of 19, 5 rows, 19 channels to 10, wzp', n: 1, c: 19, h: 5, w: 19, o: 10, k: [3, 3], padding: [1, 1], wzp: true },
+  // 118 channels × 9 taps = 1062 products per output: past the 2^10 terms an f32 sum holds exactly, so
+  // the dense kernel converts each word column's sum (the unrolled form) instead of one sum at the end.
+  { name: 'many channels: 1062 products per output, 3x3', n: 1, c: 118, h: 3, w: 5, o: 4, k: [3, 3], padding: [1, 1], wzp: true },
 ];
 
 const generalCases: Case[] = [

@@ -83,9 +83,13 @@ export function denseTiledWgsl(g: DenseGeometry, t: DenseTile, dot: IntegerDot):
   const colOf = (i: number, kx: number) => i * SW + kx * DW;
   const rows = unique(Array.from({ length: TR * KH }, (_, k) => rowOf(Math.floor(k / KH), k % KH)));
   const cols = unique(Array.from({ length: TM * KW }, (_, k) => colOf(Math.floor(k / KW), k % KW)));
-  // f32 products of int8 lanes are exact (|p| ≤ 2^14), and so are sums of up to 2^10 of them, which a
-  // word column's KH·KW·4 terms stay under for kernels up to 16×16; its sum then goes to the i32 acc.
+  // f32 products of int8 lanes are exact (|p| ≤ 2^14), and so are sums of up to 2^10 of them. When the
+  // whole reduction (C·KH·KW terms) fits, the sums stay in f32 over every word column and go to the i32
+  // accumulators once, at the end (a WGSL f32 -> i32 conversion is a clamp and a convert per lane, which
+  // SwiftShader pays per operation); otherwise each word column's KH·KW·4 terms (under 2^10 for kernels
+  // up to 16×16) are summed in f32 and added to the accumulators.
   const F32 = dot === 'unpacked' && taps * 4 <= 1024;
+  const carryAll = F32 && C * taps <= 1024;
   const L: string[] = [];
   L.push(`// conv2d int8 dense tiled (conv2d_int8_tiled.ts): ${TR}×${TM} outputs × ${TN * 4} channels per invocation, ${dot}.
 @group(0) @binding(1) var<storage, read> w: array<vec4<u32>>;
@@ -131,6 +135,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (let r = 0; r < TR; r++) {
     for (let i = 0; i < TM; i++) {
       for (let j = 0; j < TN; j++) L.push(`  var acc_${r}_${i}_${j} = bias_${j};`);
+      if (carryAll) for (let j = 0; j < TN; j++) L.push(`  var f_${r}_${i}_${j} = vec4<f32>(0.0);`);
       if (hasWzp) L.push(`  var xsum_${r}_${i} = 0;`);
     }
   }
@@ -138,6 +143,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   // One input word column c: loads, unpacking and the multiply-adds of all taps, lanes < `lanes` only.
   const body = (lanes: number, indent: string): void => {
     const cur = new Map<string, string>();
+    if (carryAll) for (let r = 0; r < TR; r++) for (let i = 0; i < TM; i++) for (let j = 0; j < TN; j++) cur.set(`${r}_${i}_${j}`, `f_${r}_${i}_${j}`);
     let id = 0;
     const fresh = () => `s${id++}`;
     const acc = (key: string, init: string) => cur.get(key) ?? init;
@@ -207,7 +213,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       for (let i = 0; i < TM; i++) {
         for (let j = 0; j < TN; j++) {
           const sum = cur.get(`${r}_${i}_${j}`);
-          L.push(`${indent}acc_${r}_${i}_${j} = acc_${r}_${i}_${j} + ${F32 ? `vec4<i32>(${sum})` : sum};`);
+          if (carryAll) L.push(`${indent}f_${r}_${i}_${j} = ${sum};`);
+          else L.push(`${indent}acc_${r}_${i}_${j} = acc_${r}_${i}_${j} + ${F32 ? `vec4<i32>(${sum})` : sum};`);
         }
         if (hasWzp) L.push(`${indent}xsum_${r}_${i} = ${cur.get(`x${r}_${i}`)};`);
       }
@@ -225,6 +232,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     L.push(`    let c = ${CW - 1}u;`);
     body(lastLanes, '    ');
     L.push('  }');
+  }
+  if (carryAll) {
+    for (let r = 0; r < TR; r++) {
+      for (let i = 0; i < TM; i++) for (let j = 0; j < TN; j++) L.push(`  acc_${r}_${i}_${j} = acc_${r}_${i}_${j} + vec4<i32>(f_${r}_${i}_${j});`);
+    }
   }
   // Output stage: one copy of the requantization, in a loop over the tile's output words. Unrolled, its
   // ~50 operations per lane (multiplier mode) were inlined TR·TM·TN·4 times, and SwiftShader spent 1–2 s
