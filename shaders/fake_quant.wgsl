@@ -2,18 +2,11 @@
 // CPU kernel: q = zp + nearbyint(x * inv_scale); y = (clamp(q) - zp) * scale; dx = dy * (qmin <= q <= qmax).
 // qp[c] = (scale, 1/scale, zero_point, unused), 1/scale computed exactly on the GPU (fake_quant_pack).
 //
-// Rounding: `round` (RoundEven) and `clamp` (NClamp) are single instructions on GPUs but about fifteen and
-// twenty-four SIMD operations each on SwiftShader, where this kernel is bound by operation count, not
-// memory. With MAGIC (chosen for SwiftShader only, kernels/fake_quantize.ts) the same integers come from
-// t = x * inv_scale + 1.5·2^23: the addition rounds to the integer grid of [2^23, 2^24), ties to even, so
-// t - 1.5·2^23 = nearbyint(x * inv_scale) whenever |x * inv_scale| <= 2^22; beyond that t is still
-// monotone in x and lands outside the clamp bounds, as nearbyint would. The clamp is then two integer
-// operations on t's bits, shifted by S = 2^23 - 1 (wrapping): positive floats order as their bits, +inf
-// becomes the largest i32, and +NaN wraps below every bound, as do negative t and -NaN; y =
-// (t_clamped - 1.5·2^23) * scale is the same integer times the same scale.
-// NaN: y = (qmin - zp) * scale and no gradient, as PyTorch (fmin(fmax(NaN, qmin), qmax) = qmin). It needs a compiler that neither fuses x * inv + M into an fma nor reassociates (x + M) - M:
-// true of SwiftShader (no contraction, no fast-math), not promised by GPU drivers, hence the override.
-// The parity tests run both paths on SwiftShader against the CPU reference and the golden file.
+// MAGIC (SwiftShader): nearbyint and the clamp by the magic number (magic_bits, fake_quant_math.wgsl,
+// prepended). The bits are shifted by S = 2^23 - 1 (wrapping) so that +NaN, whose bits lie above +inf's,
+// wraps below every bound, as do negative values and -NaN; +inf becomes the largest i32.
+// NaN gives y = (qmin - zp) * scale and no gradient on both paths, as PyTorch
+// (fmin(fmax(NaN, qmin), qmax) = qmin).
 //
 // Memory-bound on GPUs: vec4 loads, EPI vec4s per invocation, either as a contiguous run (RUNS, what a
 // software adapter wants: its per-invocation cost is high, so runs are long, see kernels/fake_quantize.ts)
@@ -35,7 +28,6 @@ override BACKWARD: bool = false;
 // (threshold_backward: x > 0) applies after the straight-through one, as the two separate kernels would.
 override RELU_MASK: bool = false;
 override MAGIC: bool = false;
-const M = 12582912.0; // 1.5 * 2^23
 const S = 8388607; // 2^23 - 1: bits + S wraps +NaN (bits above +inf's 0x7f800000) to negative
 
 struct Params {
@@ -58,6 +50,16 @@ fn channel_of(i: u32) -> u32 {
   return (i / params.inner) % params.channels;
 }
 
+// dx = dy where the quantized value was inside [qmin, qmax] (and, with RELU_MASK, where x > 0).
+fn store_gradient(v: u32, xv: vec4<f32>, inside: vec4<bool>) {
+  let g = dy[v] * select(vec4<f32>(0.0), vec4<f32>(1.0), inside);
+  if (RELU_MASK) {
+    out[v] = select(vec4<f32>(0.0), g, xv > vec4<f32>(0.0));
+  } else {
+    out[v] = g;
+  }
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let id = gid.x + gid.y * params.stride;
@@ -68,9 +70,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let scale_t = vec4<f32>(p.x);
   let inv_t = vec4<f32>(p.y);
   let zp_t = vec4<f32>(p.z);
-  // MAGIC: the clamp bounds as bits of M + (qmin - zp) and M + (qmax - zp) (exact: |q - zp| < 2^17), + S.
-  let lob_t = vec4<i32>(bitcast<i32>(M + (params.qmin - p.z)) + S);
-  let hib_t = vec4<i32>(bitcast<i32>(M + (params.qmax - p.z)) + S);
+  // MAGIC: the clamp bounds of nearbyint(x * inv) itself, qmin - zp and qmax - zp (|q - zp| < 2^17), + S.
+  let lob_t = vec4<i32>(magic_bound(params.qmin - p.z) + S);
+  let hib_t = vec4<i32>(magic_bound(params.qmax - p.z) + S);
   // Runs: first + j * LANES; interleaved: first + j * threads.
   let first = select(id, (id / LANES) * LANES * EPI + id % LANES, RUNS);
   let step = select(params.threads, LANES, RUNS);
@@ -90,8 +92,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       inv = vec4<f32>(pc.y);
       zp = vec4<f32>(pc.z);
       if (MAGIC) {
-        lob = vec4<i32>(bitcast<i32>(M + (params.qmin - pc.z)) + S);
-        hib = vec4<i32>(bitcast<i32>(M + (params.qmax - pc.z)) + S);
+        lob = vec4<i32>(magic_bound(params.qmin - pc.z) + S);
+        hib = vec4<i32>(magic_bound(params.qmax - pc.z) + S);
       }
     } else if (PER_CHANNEL) {
       let p0 = qp[channel_of(v * 4u)];
@@ -102,33 +104,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       inv = vec4<f32>(p0.y, p1.y, p2.y, p3.y);
       zp = vec4<f32>(p0.z, p1.z, p2.z, p3.z);
       if (MAGIC) {
-        lob = bitcast<vec4<i32>>(vec4<f32>(M) + (lo - zp)) + vec4<i32>(S);
-        hib = bitcast<vec4<i32>>(vec4<f32>(M) + (hi - zp)) + vec4<i32>(S);
+        lob = magic_bits(lo - zp) + vec4<i32>(S);
+        hib = magic_bits(hi - zp) + vec4<i32>(S);
       }
     }
     let xv = x[v];
-    if (BACKWARD) {
-      var inside: vec4<bool>;
-      if (MAGIC) {
-        let t = bitcast<vec4<i32>>(xv * inv + vec4<f32>(M)) + vec4<i32>(S);
-        inside = (lob <= t) & (t <= hib);
+    if (MAGIC) {
+      let t = magic_bits(xv * inv) + vec4<i32>(S);
+      if (BACKWARD) {
+        store_gradient(v, xv, (lob <= t) & (t <= hib));
       } else {
-        let q = zp + round(xv * inv);
-        inside = (lo <= q) & (q <= hi);
+        out[v] = magic_value(min(max(t, lob), hib) - vec4<i32>(S)) * scale;
       }
-      let g = dy[v] * select(vec4<f32>(0.0), vec4<f32>(1.0), inside);
-      if (RELU_MASK) {
-        out[v] = select(vec4<f32>(0.0), g, xv > vec4<f32>(0.0));
-      } else {
-        out[v] = g;
-      }
-    } else if (MAGIC) {
-      let t = bitcast<vec4<i32>>(xv * inv + vec4<f32>(M)) + vec4<i32>(S);
-      out[v] = (bitcast<vec4<f32>>(min(max(t, lob), hib) - vec4<i32>(S)) - vec4<f32>(M)) * scale;
     } else {
-      // WGSL leaves clamp of a NaN to the implementation: NaN is qmin explicitly, as PyTorch.
       let q = zp + round(xv * inv);
-      out[v] = (select(clamp(q, lo, hi), lo, q != q) - zp) * scale;
+      if (BACKWARD) {
+        store_gradient(v, xv, (lo <= q) & (q <= hi));
+      } else {
+        // WGSL leaves clamp of a NaN to the implementation: NaN is qmin explicitly, as PyTorch.
+        out[v] = (select(clamp(q, lo, hi), lo, q != q) - zp) * scale;
+      }
     }
   }
 }

@@ -232,3 +232,31 @@ fn exact_floor_div(a: f32, b: f32) -> f32 {
   }
   return q;
 }
+
+// ---- nearbyint and clamp by the magic number (SwiftShader) -------------------------------------------
+// WGSL's `round` (RoundEven) and `clamp` (NClamp) are single instructions on GPUs but about fifteen and
+// twenty-four SIMD operations each on SwiftShader, where the fake quantizer and the MSE observer are bound
+// by operation count. There the same integers come from t = p + 1.5·2^23: the addition rounds to the
+// integer grid of [2^23, 2^24), ties to even, so t - 1.5·2^23 = nearbyint(p) whenever |p| <= 2^22; beyond
+// that t is still monotone in p and lands outside any clamp bound of an integer type up to 16 bits, as
+// nearbyint(p) would. Positive floats order as their bits, so the clamp is two integer operations on t's
+// bits against magic_bound(qmin), magic_bound(qmax), and magic_value() turns the clamped bits back into
+// the integer. This needs a compiler that neither fuses p + MAGIC_NUMBER into an fma with the product
+// before it nor reassociates (p + MAGIC_NUMBER) - MAGIC_NUMBER: true of SwiftShader (no contraction, no
+// fast-math), not promised by GPU drivers, so the kernels take this path on SwiftShader only (their MAGIC
+// override, chosen by usesMagicRounding in kernels/fake_quantize.ts); their parity tests run both paths.
+const MAGIC_NUMBER = 12582912.0; // 1.5 * 2^23
+
+fn magic_bits(p: vec4<f32>) -> vec4<i32> {
+  return bitcast<vec4<i32>>(p + vec4<f32>(MAGIC_NUMBER));
+}
+
+// The bits magic_bits gives for the integer q (|q| <= 2^22).
+fn magic_bound(q: f32) -> i32 {
+  return bitcast<i32>(MAGIC_NUMBER + q);
+}
+
+// The integer whose magic_bits are b (b between two magic_bounds).
+fn magic_value(b: vec4<i32>) -> vec4<f32> {
+  return bitcast<vec4<f32>>(b) - vec4<f32>(MAGIC_NUMBER);
+}

@@ -5,11 +5,9 @@
 // a second pass (sum_splits) adds the runs.
 override WG: u32 = 64u;
 override RUN: u32 = 256u;
-// SwiftShader: nearbyint and clamp by the magic number 1.5·2^23 and an integer clamp on the bits, the same
-// integers as round()/clamp() with a fraction of the operations (see shaders/fake_quant.wgsl for why it
-// is exact and where it may be used; chosen in kernels/observer_mse.ts).
+// SwiftShader: nearbyint and the clamp by the magic number (magic_bits, fake_quant_math.wgsl, prepended),
+// the same integers as round()/clamp() with a fraction of the operations.
 override MAGIC: bool = false;
-const M = 12582912.0;
 
 struct Params {
   n: u32,
@@ -56,9 +54,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let inv_b = vec4<f32>(c4.y, c5.y, c6.y, c7.y);
   let lo = vec4<f32>(params.qmin);
   let hi = vec4<f32>(params.qmax);
-  let lob = vec4<i32>(bitcast<i32>(M + params.qmin));
-  let hib = vec4<i32>(bitcast<i32>(M + params.qmax));
-  let m = vec4<f32>(M);
+  let lob = vec4<i32>(magic_bound(params.qmin));
+  let hib = vec4<i32>(magic_bound(params.qmax));
   var acc_a = vec4<f32>(0.0);
   var acc_b = vec4<f32>(0.0);
 
@@ -75,8 +72,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var da: vec4<f32>;
     var db: vec4<f32>;
     if (MAGIC) {
-      da = (bitcast<vec4<f32>>(min(max(bitcast<vec4<i32>>(v * inv_a + m), lob), hib)) - m) * scale_a - v;
-      db = (bitcast<vec4<f32>>(min(max(bitcast<vec4<i32>>(v * inv_b + m), lob), hib)) - m) * scale_b - v;
+      da = magic_value(min(max(magic_bits(v * inv_a), lob), hib)) * scale_a - v;
+      db = magic_value(min(max(magic_bits(v * inv_b), lob), hib)) * scale_b - v;
     } else {
       da = clamp(round(v * inv_a), lo, hi) * scale_a - v;
       db = clamp(round(v * inv_b), lo, hi) * scale_b - v;

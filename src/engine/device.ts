@@ -37,7 +37,7 @@ export interface AdapterSummary {
   software: boolean;
   /**
    * SwiftShader itself: its JIT neither contracts a * b + c into an fma nor reassociates float additions,
-   * which the fake quantizer's magic-number rounding relies on (shaders/fake_quant.wgsl).
+   * which the magic-number rounding of the fake quantizer and MSE observer relies on (fake_quant_math.wgsl).
    */
   swiftShader: boolean;
 }

@@ -100,7 +100,7 @@ let rounding: FakeQuantRounding = 'auto';
 
 /**
  * Forces how the kernel rounds and clamps ('auto': the magic-number path on SwiftShader, `round`/`clamp`
- * elsewhere; see shaders/fake_quant.wgsl): for tests and tuning scripts.
+ * elsewhere; see shaders/fake_quant_math.wgsl): for tests and tuning scripts.
  */
 export function setFakeQuantRounding(next: FakeQuantRounding): void {
   rounding = next;
@@ -132,7 +132,7 @@ function run(x: Tensor, packed: Tensor, dy: Tensor | null, quantMin: number, qua
   const backward = dy !== null;
   const magic = usesMagicRounding(rounding);
   const key = `fake_quant:${FQ_WG}x${FQ_EPI}x${lanes}:${magic ? 'magic:' : ''}${perChannel ? (sameChannel ? 'ch4' : 'ch1') : 't'}:${backward ? (reluMask ? 'bwd_relu' : 'bwd') : 'fwd'}:${runs ? 'runs' : 'strided'}`;
-  const pipeline = getPipeline(key, () => fakeQuantWgsl, {
+  const pipeline = getPipeline(key, () => withMath(fakeQuantWgsl), {
     WG: FQ_WG,
     EPI: FQ_EPI,
     LANES: lanes,

@@ -28,7 +28,7 @@ const RUN = 256;
 
 let rounding: FakeQuantRounding = 'auto';
 
-/** Forces the error kernel's rounding ('auto': magic-number on SwiftShader, see shaders/fake_quant.wgsl): for tests. */
+/** Forces the error kernel's rounding ('auto': magic-number on SwiftShader, see shaders/fake_quant_math.wgsl): for tests. */
 export function setMseRounding(next: FakeQuantRounding): void {
   rounding = next;
 }
@@ -113,7 +113,7 @@ export function mseCandidateErrors(
   const [gx, gy, stride1d] = grid1d(invocations, WG);
   const partial = new Tensor([runs * channels * K], 'float32');
   const magic = usesMagicRounding(rounding);
-  const errorPipeline = getPipeline(`observer_mse_error:${magic ? 'magic' : 'round'}`, () => errorWgsl, { WG, RUN, MAGIC: magic ? 1 : 0 });
+  const errorPipeline = getPipeline(`observer_mse_error:${magic ? 'magic' : 'round'}`, () => withMath(errorWgsl), { WG, RUN, MAGIC: magic ? 1 : 0 });
   dispatch(errorPipeline, [x.buffer, cand.buffer, partial.buffer], [gx, gy], uniformBytes([
     ['u32', invocations],
     ['u32', stride1d],
