@@ -39,7 +39,9 @@ export function rowsApply(g: Conv2dGeometry): boolean {
 
 type Role = 'fwd' | 'dx';
 
-function rowConvWgsl(role: Role, KH: number, KW: number, tile: RowTile, hasBias: boolean, pairedStores: boolean): string {
+function rowConvWgsl(role: Role, KH: number, KW: number, tile: RowTile, pairedStores: boolean): string {
+  // The forward always adds a bias (zeros when the conv has none, see zeroBias); the input gradient never.
+  const hasBias = role === 'fwd';
   const { TM, TN } = tile;
   const TR = tile.TR ?? 1;
   const L: string[] = [];
@@ -186,7 +188,7 @@ function run(role: Role, input: Tensor, weight: Tensor, bias: Tensor | null, g: 
   const [gx, gy, gridStride] = grid1d(segments * tilesN, WG);
   const paired = outW % 2 === 0 && tile.TM % 2 === 0;
   const key = `conv2d_rows_${role}:k${g.KH}x${g.KW}:${TR}x${tile.TM}x${tile.TN}${fwd ? ':bias' : ''}${paired ? ':pairs' : ''}`;
-  const pipeline = getPipeline(key, () => rowConvWgsl(role, g.KH, g.KW, tile, fwd, paired));
+  const pipeline = getPipeline(key, () => rowConvWgsl(role, g.KH, g.KW, tile, paired));
   const uniforms = new Uniforms()
     .u32(segments, gridStride, tilesN, segsPerRow, inC, inH, inW, outC, outH, outW)
     .i32(fwd ? g.padding[0] : g.KH - 1 - g.padding[0], fwd ? g.padding[1] : g.KW - 1 - g.padding[1])

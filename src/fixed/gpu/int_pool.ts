@@ -7,6 +7,7 @@ import type { AvgPool2dOpSpec, MaxPool2dOpSpec } from '../ops';
 import { INT_BITS } from '../types';
 import { requantWords } from './conv2d_int';
 import { launch } from './launch';
+import type { UniformValues } from './uniforms';
 
 function checkInput(op: string, x: Tensor, shape: readonly number[], dtype: string): void {
   const [, c, h, w] = shape;
@@ -14,6 +15,27 @@ function checkInput(op: string, x: Tensor, shape: readonly number[], dtype: stri
   if (x.rank !== 4 || x.shape[1] !== h || x.shape[2] !== w || x.shape[3] !== cp || x.dtype !== dtype) {
     throw new Error(`${op}: input is [${x.shape.join(', ')}] ${x.dtype}, expected [N, ${h}, ${w}, ${cp}] ${dtype}`);
   }
+}
+
+/** The window geometry every pooling kernel's Params starts with (input and output sizes, stride, padding, dilation). */
+function windowUniforms(
+  spec: { xShape: readonly number[]; stride: readonly number[]; padding: readonly number[] },
+  ho: number,
+  wo: number,
+  dilation: readonly number[],
+): UniformValues {
+  return {
+    H: spec.xShape[2],
+    W: spec.xShape[3],
+    HO: ho,
+    WO: wo,
+    SH: spec.stride[0],
+    SW: spec.stride[1],
+    PH: spec.padding[0],
+    PW: spec.padding[1],
+    DH: dilation[0],
+    DW: dilation[1],
+  };
 }
 
 export function maxPool2dIntGpu(spec: MaxPool2dOpSpec, x: Tensor): Tensor {
@@ -24,35 +46,17 @@ export function maxPool2dIntGpu(spec: MaxPool2dOpSpec, x: Tensor): Tensor {
   if (spec.dtype === 'int8') {
     // A word (four channels) per invocation, each window word loaded once.
     launch('int_max_pool8', maxPool8Wgsl, { KH_C: spec.kernel[0], KW_C: spec.kernel[1] }, [x.buffer, out.buffer], out.numel / 4, {
-      H: spec.xShape[2],
-      W: spec.xShape[3],
-      HO: ho,
-      WO: wo,
+      ...windowUniforms(spec, ho, wo, spec.dilation),
       CW: x.shape[3] / 4,
-      SH: spec.stride[0],
-      SW: spec.stride[1],
-      PH: spec.padding[0],
-      PW: spec.padding[1],
-      DH: spec.dilation[0],
-      DW: spec.dilation[1],
     });
     return out;
   }
   const bits = INT_BITS[spec.dtype];
   launch('int_max_pool', poolWgsl, { IS_MAX: 1, X_BITS: bits, OUT_BITS: bits, REQUANT_FLOAT: 0 }, [x.buffer, x.buffer, out.buffer], Math.ceil(out.numel / (32 / bits)), {
-    H: spec.xShape[2],
-    W: spec.xShape[3],
-    HO: ho,
-    WO: wo,
+    ...windowUniforms(spec, ho, wo, spec.dilation),
     CP: x.shape[3],
     KH: spec.kernel[0],
     KW: spec.kernel[1],
-    SH: spec.stride[0],
-    SW: spec.stride[1],
-    PH: spec.padding[0],
-    PW: spec.padding[1],
-    DH: spec.dilation[0],
-    DW: spec.dilation[1],
     X_ZP: 0,
     Y_ZP: 0,
     LO: 0,
@@ -85,19 +89,10 @@ export function avgPool2dIntGpu(spec: AvgPool2dOpSpec, x: Tensor, table: Tensor)
     [x.buffer, table.buffer, out.buffer],
     Math.ceil(out.numel / (32 / INT_BITS[spec.outDtype])),
     {
-      H: spec.xShape[2],
-      W: spec.xShape[3],
-      HO: ho,
-      WO: wo,
+      ...windowUniforms(spec, ho, wo, [1, 1]),
       CP: x.shape[3],
       KH: spec.kernel[0],
       KW: spec.kernel[1],
-      SH: spec.stride[0],
-      SW: spec.stride[1],
-      PH: spec.padding[0],
-      PW: spec.padding[1],
-      DH: 1,
-      DW: 1,
       X_ZP: spec.xZeroPoint,
       Y_ZP: spec.yZeroPoint,
       LO: spec.clamp[0],
