@@ -29,6 +29,7 @@ import { qparamsTable, uncalibrated, type LayerQParams } from './qparams_table';
 import { checkpointOf, type Checkpoint, type CheckpointStore } from './checkpoints';
 import { validate, type ValidationSettings } from './validation';
 import { StageCancelled, type EvalResult, type StageContext } from './types';
+import { Throughput } from './metrics';
 
 export interface CalibrationSettings {
   /** Batches observed (Horizon's default 100). */
@@ -70,17 +71,14 @@ export async function calibrate(model: Module, ctx: StageContext, settings: Part
   const device = getDevice();
   const inFlight: Promise<void>[] = [];
   const started = performance.now();
-  // Images/s from GPU completion times, leaving out the first batch (pipeline compilation).
-  let firstDone: { time: number; images: number } | null = null;
-  let lastDone = { time: started, images: 0 };
+  const throughput = new Throughput();
   let lastProgress = -Infinity;
   let done = 0;
-  const rate = () => (firstDone && lastDone.time > firstDone.time ? ((lastDone.images - firstDone.images) * 1000) / (lastDone.time - firstDone.time) : 0);
   const report = (force = false) => {
     const now = performance.now();
     if (!force && now - lastProgress < interval) return;
     lastProgress = now;
-    const ips = rate();
+    const ips = throughput.imagesPerSecond;
     ctx.progress({
       stage: 'calibration',
       fraction: total > 0 ? done / total : 1,
@@ -102,18 +100,13 @@ export async function calibrate(model: Module, ctx: StageContext, settings: Part
       done++;
       const images = Math.min(done * s.batchSize, order.length);
       flush();
-      inFlight.push(
-        device.queue.onSubmittedWorkDone().then(() => {
-          lastDone = { time: performance.now(), images };
-          firstDone ??= lastDone;
-        }),
-      );
+      inFlight.push(device.queue.onSubmittedWorkDone().then(() => throughput.completed(images, performance.now())));
       if (inFlight.length > MAX_IN_FLIGHT) await inFlight.shift();
       report();
     }
     await Promise.all(inFlight);
     report(true);
-    return { batches: done, images: order.length, imagesPerSecond: rate(), seconds: (performance.now() - started) / 1000 };
+    return { batches: done, images: order.length, imagesPerSecond: throughput.imagesPerSecond, seconds: (performance.now() - started) / 1000 };
   } finally {
     await Promise.allSettled(inFlight);
   }

@@ -15,7 +15,7 @@ import { runIntegerModelCpu } from '../fixed/executor_cpu';
 import type { IntegerModel } from '../fixed/model';
 import { compareFakeAndFixed, type LayerComparison } from '../fixed/compare_model';
 import { batchIndices, makeBatch } from './batches';
-import { GpuMetrics } from './metrics';
+import { GpuMetrics, Throughput } from './metrics';
 import { StageCancelled, type EvalResult, type StageContext } from './types';
 
 export interface FixedSettings {
@@ -113,9 +113,9 @@ export async function evaluateFixed(
   const device = getDevice();
   const inFlight: Promise<void>[] = [];
   let done = 0;
-  // Throughput as the training stages count it, from the end of the first batch: that one also waits for
-  // the executor's kernels to compile (seconds on a software adapter), which is not the speed of inference.
-  const timing: { first: { images: number; time: number } | null; last: number } = { first: null, last: 0 };
+  // Counted as the training stages count it, from the end of the first batch: that one also waits for the
+  // executor's kernels to compile (seconds on a software adapter), which is not the speed of inference.
+  const throughput = new Throughput();
   try {
     for (const batch of batchIndices(order, s.batchSize)) {
       if (options.signal?.aborted) throw new StageCancelled('fixed');
@@ -133,8 +133,7 @@ export async function evaluateFixed(
       const reached = done;
       inFlight.push(
         device.queue.onSubmittedWorkDone().then(() => {
-          timing.last = performance.now();
-          timing.first ??= { images: reached, time: timing.last };
+          throughput.completed(reached, performance.now());
           options.onProgress?.(reached, count);
         }),
       );
@@ -143,8 +142,8 @@ export async function evaluateFixed(
     await Promise.all(inFlight);
     const snapshot = await metrics.snapshot();
     const seconds = (performance.now() - started) / 1000;
-    const { first, last } = timing;
-    const imagesPerSecond = first && last > first.time && count > first.images ? (count - first.images) / ((last - first.time) / 1000) : count / seconds;
+    // One batch only: the whole call.
+    const imagesPerSecond = throughput.imagesPerSecond || count / seconds;
     return { accuracy: snapshot.accuracy, loss: snapshot.loss, count: snapshot.count, imagesPerSecond, backend: 'webgpu' };
   } finally {
     await Promise.allSettled(inFlight);

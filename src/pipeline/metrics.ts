@@ -41,3 +41,30 @@ export class GpuMetrics {
     this.totals.dispose();
   }
 }
+
+/**
+ * Images/s from GPU completion times, leaving out the first step or batch (it also waits for the stage's
+ * kernels to compile): 0 until two have completed. Shared by every stage that reports a speed.
+ */
+export class Throughput {
+  private startTime = 0;
+  private startImages = 0;
+  private lastTime = 0;
+  private lastImages = 0;
+  private started = false;
+
+  completed(images: number, time: number): void {
+    if (!this.started) {
+      this.started = true;
+      this.startTime = time;
+      this.startImages = images;
+    }
+    this.lastTime = time;
+    this.lastImages = images;
+  }
+
+  get imagesPerSecond(): number {
+    const dt = (this.lastTime - this.startTime) / 1000;
+    return dt > 0 ? (this.lastImages - this.startImages) / dt : 0;
+  }
+}

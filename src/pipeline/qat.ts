@@ -29,7 +29,7 @@ import type { PreparedModel } from '../quant/prepare';
 import type { CheckResult } from '../quant/check_table';
 import { set_fake_quantize } from '../quant/fake_quant_state';
 import { FakeQuantState } from '../quant/types';
-import { GpuMetrics, type MetricsSnapshot } from './metrics';
+import { GpuMetrics, Throughput, type MetricsSnapshot } from './metrics';
 import { batchIndices, makeBatch, permutation, seededRandom, subsetIndices } from './batches';
 import { makeOptimizer, makeScheduler } from './train';
 import { assertReadyForQat } from './misuse';
@@ -165,15 +165,13 @@ export async function trainQat(model: Module, ctx: StageContext, settings: Train
   let lastProgress = -Infinity;
   let lastSnapshotStep = 0;
   let step = 0;
-  let firstDone: { time: number; images: number } | null = null;
-  let lastDone = { time: performance.now(), images: 0 };
-  const rate = () => (firstDone && lastDone.time > firstDone.time ? ((lastDone.images - firstDone.images) * 1000) / (lastDone.time - firstDone.time) : 0);
+  const throughput = new Throughput();
 
   const report = (epoch: number, force = false) => {
     const now = performance.now();
     if (!force && now - lastProgress < progressInterval) return;
     lastProgress = now;
-    const ips = rate();
+    const ips = throughput.imagesPerSecond;
     const p: StageProgress = {
       stage,
       fraction: totalSteps > 0 ? step / totalSteps : 1,
@@ -254,12 +252,7 @@ export async function trainQat(model: Module, ctx: StageContext, settings: Train
         });
         const doneImages = Math.min(step * settings.batchSize, (epoch + 1) * indices.length);
         flush();
-        inFlight.push(
-          device.queue.onSubmittedWorkDone().then(() => {
-            lastDone = { time: performance.now(), images: doneImages };
-            firstDone ??= lastDone;
-          }),
-        );
+        inFlight.push(device.queue.onSubmittedWorkDone().then(() => throughput.completed(doneImages, performance.now())));
         if (step % logEvery === 0 || step === totalSteps) takeSnapshot(step, epoch, lr);
         if (inFlight.length > MAX_IN_FLIGHT) await inFlight.shift();
         report(epoch);
@@ -273,7 +266,7 @@ export async function trainQat(model: Module, ctx: StageContext, settings: Train
       epochs: settings.epochs,
       steps: step,
       finalLoss: latest ? (latest as MetricsSnapshot).loss : NaN,
-      imagesPerSecond: rate(),
+      imagesPerSecond: throughput.imagesPerSecond,
       history,
       warnings: readiness.warnings,
     };

@@ -20,7 +20,7 @@ import { Adam, AdamW } from '../optim/adam';
 import type { Optimizer } from '../optim/optimizer';
 import { CosineAnnealingLR, MultiStepLR, StepLR, type LRScheduler } from '../optim/lr_scheduler';
 import type { ImageDataset } from '../data/idx';
-import { GpuMetrics, type MetricsSnapshot } from './metrics';
+import { GpuMetrics, Throughput, type MetricsSnapshot } from './metrics';
 import { batchIndices, makeBatch, permutation, seededRandom, subsetIndices } from './batches';
 import { StageCancelled, type EvalResult, type StageContext, type StageName, type StageProgress, type TrainResult, type TrainSettings } from './types';
 
@@ -68,30 +68,6 @@ export function makeScheduler(optimizer: Optimizer, settings: TrainSettings): LR
 /** Linear warmup over the first `warmupEpochs` (fractional allowed), per step, from 1/warmupSteps to 1. */
 function warmupFactor(step: number, warmupSteps: number): number {
   return warmupSteps > 0 && step < warmupSteps ? (step + 1) / warmupSteps : 1;
-}
-
-/** Tracks images/s from GPU completion times, leaving out the first step (pipeline compilation). */
-class Throughput {
-  private startTime = 0;
-  private startImages = 0;
-  private lastTime = 0;
-  private lastImages = 0;
-  private started = false;
-
-  completed(images: number, time: number): void {
-    if (!this.started) {
-      this.started = true;
-      this.startTime = time;
-      this.startImages = images;
-    }
-    this.lastTime = time;
-    this.lastImages = images;
-  }
-
-  get imagesPerSecond(): number {
-    const dt = (this.lastTime - this.startTime) / 1000;
-    return dt > 0 ? (this.lastImages - this.startImages) / dt : 0;
-  }
 }
 
 export async function trainFloat(model: Module, ctx: StageContext, settings: TrainSettings, options: TrainOptions = {}): Promise<TrainResult> {
